@@ -1,0 +1,58 @@
+"""A local-file checkpoint loader for torch>=2.6.
+
+torch 2.6 made ``torch.load(weights_only=True)`` the default. A plain state
+dict (the usual pretrained backbone file) loads that way, but a checkpoint
+saved by mmengine's ``Runner`` also holds the message hub (``HistoryBuffer``
+objects), numpy scalars and the config in ``meta``, which the weights-only
+unpickler refuses; mmengine 0.10's ``load_from_local`` then fails and so do
+``resume`` and ``load_from``.
+
+This module registers, for local paths (the ``''`` prefix of mmengine's
+:class:`~mmengine.runner.CheckpointLoader`), a loader that first tries the
+safe ``weights_only=True`` and falls back to a full unpickle only when the
+file is not a plain tensor container. The fallback runs whatever code is
+pickled in the file, exactly as torch<2.6 always did: load checkpoints only
+from sources you trust.
+"""
+import os.path as osp
+import pickle
+
+import torch
+from mmengine.logging import print_log
+from mmengine.runner import CheckpointLoader
+
+_warned = set()
+
+
+@CheckpointLoader.register_scheme(prefixes='', force=True)
+def load_local_checkpoint(filename, map_location=None):
+    """Load a checkpoint from a local path.
+
+    Args:
+        filename (str): Path of the checkpoint (``~`` is expanded).
+        map_location (str | torch.device | None): As in :func:`torch.load`.
+
+    Returns:
+        dict: The loaded object (a state dict or a Runner checkpoint).
+
+    Raises:
+        FileNotFoundError: If ``filename`` is not a file.
+    """
+    filename = osp.expanduser(filename)
+    if not osp.isfile(filename):
+        raise FileNotFoundError(f'checkpoint file not found: {filename}')
+    try:
+        return torch.load(filename, map_location=map_location,
+                          weights_only=True)
+    except pickle.UnpicklingError:
+        # Not a plain state dict: a Runner checkpoint (optimizer state,
+        # message hub, meta). Load it as torch<2.6 did.
+        if filename not in _warned:
+            _warned.add(filename)
+            print_log(
+                f'{filename} is not a plain state dict, so it is loaded '
+                'with torch.load(weights_only=False), which runs the code '
+                'pickled in it: load checkpoints only from trusted sources.',
+                logger='current')
+        return torch.load(filename, map_location=map_location,
+                          weights_only=False)

@@ -1,0 +1,3 @@
+import mmpretrain.structures  # noqa: F401
+
+__all__ = []

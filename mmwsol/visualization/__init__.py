@@ -1,0 +1,3 @@
+import mmpretrain.visualization  # noqa: F401
+
+__all__ = []

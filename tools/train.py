@@ -1,0 +1,146 @@
+"""Train a WSOL model: ``python tools/train.py CONFIG [options]``."""
+import argparse
+import os
+import os.path as osp
+import sys
+
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+import mmwsol  # noqa: F401  (dependency check, checkpoint loader)
+from mmwsol.utils import setup_cpu_distributed
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description='Train a WSOL model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from this checkpoint; without a path, resume from the '
+        'latest checkpoint in the work directory')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='enable automatic mixed-precision training (needs a CUDA GPU)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate by the actual total batch size over '
+        '`auto_scale_lr.base_batch_size`')
+    parser.add_argument(
+        '--no-pin-memory',
+        action='store_true',
+        help='disable pin_memory in the dataloaders')
+    parser.add_argument(
+        '--no-persistent-workers',
+        action='store_true',
+        help='disable persistent_workers in the dataloaders')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings in the config, as key=value pairs; '
+        'e.g. train_dataloader.batch_size=8 or key="[a,b]"')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    # torch.distributed.launch passes --local_rank; torchrun sets LOCAL_RANK
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def check_amp_available():
+    """Refuse ``--amp`` where mixed precision cannot run, with the reason."""
+    import torch
+    if not torch.cuda.is_available():
+        sys.exit('error: --amp needs a CUDA GPU (AmpOptimWrapper trains in '
+                 'float16 on the GPU), but torch.cuda.is_available() is False '
+                 'on this machine. Drop --amp to train in float32.')
+
+
+def merge_args(cfg, args):
+    """Merge the command-line arguments into the config."""
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+
+    cfg.launcher = args.launcher
+
+    # work_dir: command line > config > ./work_dirs/<config name>
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
+    if args.amp:
+        check_amp_available()
+        optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
+        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
+            sys.exit('error: --amp only works with an OptimWrapper or '
+                     f'AmpOptimWrapper, not {optim_wrapper}.')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg:
+            sys.exit('error: --auto-scale-lr needs `auto_scale_lr = '
+                     'dict(base_batch_size=...)` in the config.')
+        cfg.auto_scale_lr.enable = True
+
+    def set_dataloader_default(field):
+        if cfg.get(field) is None:
+            return
+        loader = cfg.get(field)
+        if args.no_pin_memory:
+            loader['pin_memory'] = False
+        if args.no_persistent_workers:
+            loader['persistent_workers'] = False
+
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        set_dataloader_default(field)
+
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    return cfg
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.config):
+        sys.exit(f'error: config file not found: {args.config}')
+    cfg = Config.fromfile(args.config)
+    cfg = merge_args(cfg, args)
+    setup_cpu_distributed(cfg)
+
+    if 'runner_type' not in cfg:
+        runner = Runner.from_cfg(cfg)
+    else:
+        from mmwsol.registry import RUNNERS
+        runner = RUNNERS.build(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
