@@ -1,3 +1,5 @@
 import mmpretrain.visualization  # noqa: F401
 
-__all__ = []
+from .localization_visualizer import LocalizationVisualizer
+
+__all__ = ['LocalizationVisualizer']
