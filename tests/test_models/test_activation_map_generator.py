@@ -24,8 +24,10 @@ def test_parameter_count_equals_release_unet():
     #   UNet total = 8826464; map conv 200 * 9 = 1800, map BN 2 -> 8828266
     unet = sum(
         _double_conv_params(i, o)
-        for i, o in [(64, 128), (128, 256), (256, 512), (768, 256),
-                     (384, 192), (256, 200)])
+        for i, o in [(64, 128), (128, 256), (256, 512), (768,
+                                                         256), (384,
+                                                                192), (256,
+                                                                       200)])
     assert unet == 8826464
     gen = ActivationMapGenerator(in_channels=64, num_classes=200)
     count = lambda m: sum(p.numel() for p in m.parameters())  # noqa: E731
@@ -45,7 +47,9 @@ def test_parameter_count_equals_release_unet():
 @pytest.mark.parametrize('size', [(56, 56), (45, 37), (8, 8), (30, 63)])
 def test_shapes_and_range(size):
     torch.manual_seed(0)
-    gen = ActivationMapGenerator(in_channels=16, num_classes=7, base_channels=4)
+    gen = ActivationMapGenerator(in_channels=16,
+                                 num_classes=7,
+                                 base_channels=4)
     gen.init_weights()
     x = torch.randn(2, 16, *size)
     f_a, p_a = gen(x)
@@ -64,15 +68,17 @@ class _ReleaseLayoutUNet(nn.Module):
     def __init__(self, c_in, n_cls, c):
 
         def dc(i, o):
-            return nn.Sequential(
-                nn.Conv2d(i, o, 3, padding=1, bias=False),
-                nn.BatchNorm2d(o, momentum=0.01), nn.LeakyReLU(0.01),
-                nn.Conv2d(o, o, 3, padding=1, bias=False),
-                nn.BatchNorm2d(o, momentum=0.01), nn.LeakyReLU(0.01))
+            return nn.Sequential(nn.Conv2d(i, o, 3, padding=1, bias=False),
+                                 nn.BatchNorm2d(o, momentum=0.01),
+                                 nn.LeakyReLU(0.01),
+                                 nn.Conv2d(o, o, 3, padding=1, bias=False),
+                                 nn.BatchNorm2d(o, momentum=0.01),
+                                 nn.LeakyReLU(0.01))
 
         super().__init__()
-        self.d1, self.d2, self.d3 = dc(c_in, 2 * c), dc(2 * c, 4 * c), dc(
-            4 * c, 8 * c)
+        self.d1, self.d2, self.d3 = dc(c_in,
+                                       2 * c), dc(2 * c,
+                                                  4 * c), dc(4 * c, 8 * c)
         self.u1, self.u2, self.u3 = dc(12 * c, 4 * c), dc(6 * c, 3 * c), dc(
             3 * c + c_in, n_cls)
         self.head = nn.Conv2d(n_cls, 1, 3, padding=1, bias=False)
@@ -81,8 +87,10 @@ class _ReleaseLayoutUNet(nn.Module):
     def forward(self, x1):
 
         def up(a, skip):
-            a = F.interpolate(
-                a, scale_factor=2, mode='bilinear', align_corners=False)
+            a = F.interpolate(a,
+                              scale_factor=2,
+                              mode='bilinear',
+                              align_corners=False)
             return torch.cat([skip, a], dim=1)
 
         x2 = self.d1(F.max_pool2d(x1, 2))
@@ -147,12 +155,14 @@ def test_layers_and_init():
     within = (w.abs() < w.std()).float().mean().item()
     assert 0.675 < within < 0.69
     # the map conv: fan_out 1 * 9 -> std 0.4714 (1800 samples, ~1.7% noise)
-    assert gen.map_conv.weight.std().item() == pytest.approx(
-        (2 / 9)**0.5, rel=0.1)
+    assert gen.map_conv.weight.std().item() == pytest.approx((2 / 9)**0.5,
+                                                             rel=0.1)
 
 
 def test_errors():
-    gen = ActivationMapGenerator(in_channels=16, num_classes=3, base_channels=4)
+    gen = ActivationMapGenerator(in_channels=16,
+                                 num_classes=3,
+                                 base_channels=4)
     with pytest.raises(ValueError, match='in_channels=16'):
         gen(torch.randn(1, 8, 32, 32))
     with pytest.raises(ValueError, match='at least 8 x 8'):
@@ -165,13 +175,12 @@ def test_errors():
 
 def test_registered_and_configurable():
     gen = MODELS.build(
-        dict(
-            type='ActivationMapGenerator',
-            in_channels=128,
-            num_classes=10,
-            base_channels=8,
-            down_channels=(16, 32, 48),
-            up_channels=(24, 20)))
+        dict(type='ActivationMapGenerator',
+             in_channels=128,
+             num_classes=10,
+             base_channels=8,
+             down_channels=(16, 32, 48),
+             up_channels=(24, 20)))
     assert gen.down3.conv.conv2.out_channels == 48
     assert gen.up1.conv.conv1.in_channels == 48 + 32
     assert gen.up2.conv.conv1.in_channels == 24 + 16

@@ -48,13 +48,13 @@ def test_beta_and_custom_mu_sigma():
     # beta = 1 at p = 0.5: g = 1 + 1 = 2 -> 2 * ln 2 = 1.386294.
     p = torch.full((1, 1, 2, 2), 0.5)
     assert WeightedEntropyLoss(
-        beta=1.0, loss_weight=1.0)(p).item() == pytest.approx(
-            1.386294, abs=3e-6)
+        beta=1.0, loss_weight=1.0)(p).item() == pytest.approx(1.386294,
+                                                              abs=3e-6)
     # mu = 0.6, sigma = 0.2 at p = 0.6: g = 1 -> entropy 0.673012.
     p = torch.full((1, 1, 1, 1), 0.6)
-    assert WeightedEntropyLoss(
-        mu=0.6, sigma=0.2, loss_weight=1.0)(p).item() == pytest.approx(
-            0.673012, abs=2e-6)
+    assert WeightedEntropyLoss(mu=0.6, sigma=0.2,
+                               loss_weight=1.0)(p).item() == pytest.approx(
+                                   0.673012, abs=2e-6)
 
 
 def _hand_gradient(p, mu=0.5, sigma=0.1, weight=1.5):
@@ -65,16 +65,15 @@ def _hand_gradient(p, mu=0.5, sigma=0.1, weight=1.5):
     g(p)  = exp(-(p - mu)^2 / (2 sigma^2)),  g'(p) = -(p - mu) / sigma^2 g(p)
     """
     n = p * math.log(p + EPS) + (1 - p) * math.log(1 - p + EPS)
-    dn = (math.log(p + EPS) + p / (p + EPS) - math.log(1 - p + EPS) -
-          (1 - p) / (1 - p + EPS))
+    dn = (math.log(p + EPS) + p / (p + EPS) - math.log(1 - p + EPS) - (1 - p) /
+          (1 - p + EPS))
     g = math.exp(-(p - mu)**2 / (2 * sigma**2))
     dg = -(p - mu) / sigma**2 * g
     return -weight * (dn * g + n * dg)
 
 
 @pytest.mark.parametrize('value, approx', [(0.0, 9.4709e-05),
-                                           (1.0, -9.4709e-05),
-                                           (0.5, 0.0)])
+                                           (1.0, -9.4709e-05), (0.5, 0.0)])
 def test_gradient_finite_and_by_hand_at_0_half_1(value, approx):
     # At p = 0: n' = ln(eps) - ln(1 + eps) - 1/(1 + eps) = -16.942385,
     # g(0) = exp(-12.5) = 3.7267e-6, n(0) g'(0) ~ 2e-11, so
@@ -102,8 +101,9 @@ def test_gradient_flows_through_g():
     # only; the release keeps g in the graph, adding -1.5 * n(0.6) g'(0.6).
     p = torch.tensor([[[[0.6]]]], dtype=torch.float64, requires_grad=True)
     WeightedEntropyLoss()(p).backward()
-    dn = math.log(0.6 + EPS) + 0.6 / (0.6 + EPS) - math.log(
-        0.4 + EPS) - 0.4 / (0.4 + EPS)
+    dn = math.log(0.6 +
+                  EPS) + 0.6 / (0.6 + EPS) - math.log(0.4 +
+                                                      EPS) - 0.4 / (0.4 + EPS)
     detached = -1.5 * dn * math.exp(-0.5)
     assert p.grad.item() == pytest.approx(_hand_gradient(0.6), rel=1e-9)
     assert abs(p.grad.item() - detached) > 0.1

@@ -144,7 +144,8 @@ class AttentiveErasing(nn.Module):
 
         Args:
             p_a (Tensor): ``B x 1 x H x W`` map (no gradient needed).
-            factor (Tensor): scalar or ``(B,)``, the threshold factor.
+            factor (Tensor | float): scalar or ``(B,)``, the threshold
+                factor.
             selected (Tensor): ``(B,)`` bool, samples chosen for erasing.
             u_h, u_w (Tensor): ``(B,)`` floats in [0, 1) that pick ``h``
                 and ``w`` in their ranges.
@@ -163,7 +164,7 @@ class AttentiveErasing(nn.Module):
         min_val = flat.min(dim=1).values
         centre_y = torch.div(arg_max, width, rounding_mode='floor')
         centre_x = arg_max - centre_y * width
-        factor = factor.to(amap.dtype)
+        factor = torch.as_tensor(factor, device=device).to(amap.dtype)
         threshold = max_val - (max_val - min_val) * factor
         in_s = amap > threshold[:, None, None]  # S, B x H x W
 

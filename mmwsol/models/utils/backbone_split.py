@@ -13,14 +13,17 @@ SplitPoint = Union[str, int]
 STRIDE4 = 'stride4'
 
 # InceptionV3's forward, in order, up to the last conv block.
-_INCEPTION_V3_ORDER = (
-    ('Conv2d_1a_3x3', 32, 2), ('Conv2d_2a_3x3', 32, 2),
-    ('Conv2d_2b_3x3', 64, 2), ('maxpool1', 64, 4), ('Conv2d_3b_1x1', 80, 4),
-    ('Conv2d_4a_3x3', 192, 4), ('maxpool2', 192, 8), ('Mixed_5b', 256, 8),
-    ('Mixed_5c', 288, 8), ('Mixed_5d', 288, 8), ('Mixed_6a', 768, 16),
-    ('Mixed_6b', 768, 16), ('Mixed_6c', 768, 16), ('Mixed_6d', 768, 16),
-    ('Mixed_6e', 768, 16), ('Mixed_7a', 1280, 32), ('Mixed_7b', 2048, 32),
-    ('Mixed_7c', 2048, 32))
+_INCEPTION_V3_ORDER = (('Conv2d_1a_3x3', 32, 2), ('Conv2d_2a_3x3', 32, 2),
+                       ('Conv2d_2b_3x3', 64, 2), ('maxpool1', 64, 4),
+                       ('Conv2d_3b_1x1', 80, 4), ('Conv2d_4a_3x3', 192, 4),
+                       ('maxpool2', 192, 8), ('Mixed_5b', 256, 8),
+                       ('Mixed_5c', 288, 8), ('Mixed_5d', 288,
+                                              8), ('Mixed_6a', 768,
+                                                   16), ('Mixed_6b', 768, 16),
+                       ('Mixed_6c', 768, 16), ('Mixed_6d', 768,
+                                               16), ('Mixed_6e', 768, 16),
+                       ('Mixed_7a', 1280, 32), ('Mixed_7b', 2048,
+                                                32), ('Mixed_7c', 2048, 32))
 
 
 def _last_conv_out_channels(module: nn.Module) -> int:
@@ -144,8 +147,10 @@ class BackboneSplitter:
         self.split = split
         self._check_out_indices(split)
         layers = getattr(bb, bb.module_name)
-        low = [layers[j] for i in range(split + 1)
-               for j in range(*bb.range_sub_modules[i])]
+        low = [
+            layers[j] for i in range(split + 1)
+            for j in range(*bb.range_sub_modules[i])
+        ]
         self.out_channels_low = _last_conv_out_channels(nn.Sequential(*low))
         stride = 1
         for m in low:
@@ -183,8 +188,8 @@ class BackboneSplitter:
         allowed = ['stem'] + list(range(len(bb.res_layers)))
         if split == STRIDE4:
             split = 'stem'
-        if not (split == 'stem' or (isinstance(split, int)
-                                    and split in allowed[1:])):
+        if not (split == 'stem' or
+                (isinstance(split, int) and split in allowed[1:])):
             raise self._bad_split(split, allowed)
         self.split = split
         stem_stride = 4
@@ -194,8 +199,8 @@ class BackboneSplitter:
             self.stride_low = stem_stride
         else:
             self._check_out_indices(split)
-            self.out_channels_low = getattr(bb,
-                                            bb.res_layers[split])[-1].out_channels
+            self.out_channels_low = getattr(
+                bb, bb.res_layers[split])[-1].out_channels
             stride = stem_stride
             for s in bb.strides[:split + 1]:
                 stride *= s
@@ -233,8 +238,8 @@ class BackboneSplitter:
         allowed = ['stem'] + list(range(len(bb.layers)))
         if split == STRIDE4:
             split = 1
-        if not (split == 'stem' or (isinstance(split, int)
-                                    and split in allowed[1:])):
+        if not (split == 'stem' or
+                (isinstance(split, int) and split in allowed[1:])):
             raise self._bad_split(split, allowed)
         self.split = split
         if split == 'stem':
@@ -339,9 +344,9 @@ class BackboneSplitter:
         return self.forward_high(self.forward_low(x))
 
     def __repr__(self) -> str:
-        fields = ', '.join(
-            f'{name}={getattr(self, name, None)!r}'
-            for name in ('split', 'out_channels_low', 'stride_low'))
+        fields = ', '.join(f'{name}={getattr(self, name, None)!r}'
+                           for name in ('split', 'out_channels_low',
+                                        'stride_low'))
         backbone = type(getattr(self, 'backbone', None)).__name__
         return f'{type(self).__name__}(backbone={backbone}, {fields})'
 
