@@ -1,1 +1,4 @@
-__all__ = []
+from .area_loss import AreaLoss
+from .weighted_entropy_loss import WeightedEntropyLoss
+
+__all__ = ['AreaLoss', 'WeightedEntropyLoss']

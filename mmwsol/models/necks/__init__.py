@@ -1,1 +1,3 @@
-__all__ = []
+from .activation_map_generator import ActivationMapGenerator
+
+__all__ = ['ActivationMapGenerator']
