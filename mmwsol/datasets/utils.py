@@ -12,6 +12,7 @@ overshoots the image (``< 0`` or ``> W`` / ``> H``) by at most ``tolerance``
 pixels (default 1) is clipped to the border, anything further out is an
 error.
 """
+import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 from xml.parsers import expat
@@ -156,6 +157,36 @@ def parse_float(value: str, name: str, file: str, line: int) -> float:
     return number
 
 
+def _box_error(box, width, height, tolerance) -> Optional[str]:
+    """Why ``box`` is invalid (see the module docstring), or ``None``."""
+    x0, y0, x1, y1 = box
+    if not all(math.isfinite(v) for v in box):
+        return 'coordinates must be finite'
+    if x1 <= x0 or y1 <= y0:
+        return 'needs x1 > x0 and y1 > y0'
+    if x0 < -tolerance or y0 < -tolerance:
+        return (f'lies left of / above the image by more than '
+                f'{tolerance:g} px')
+    if (width is not None and x1 > width + tolerance) or (
+            height is not None and y1 > height + tolerance):
+        return (f'extends past the image border by more than '
+                f'{tolerance:g} px')
+    cx0, cy0 = max(x0, 0.0), max(y0, 0.0)
+    cx1 = x1 if width is None else min(x1, width)
+    cy1 = y1 if height is None else min(y1, height)
+    if cx1 <= cx0 or cy1 <= cy0:
+        return 'is empty once clipped to the image'
+    return None
+
+
+def _raise_box_error(index, box, width, height, reason, where):
+    values = ', '.join(f'{float(v):g}' for v in box)
+    size = ('' if width is None else
+            f' in a {width:g}x{height:g} (WxH) image')
+    raise WSOLDataError(f'box {index} ({values}){size}: {reason}',
+                        where=where)
+
+
 def check_box(box: Sequence[float],
               where: str,
               width: Optional[float] = None,
@@ -176,10 +207,16 @@ def check_box(box: Sequence[float],
         tuple[np.ndarray, bool]: The (clipped) box as ``float32 (4,)`` and
         whether it was clipped.
     """
-    boxes, n_clipped = check_and_clip_boxes(
-        np.asarray(box, dtype=np.float64).reshape(1, 4), where, width,
-        height, tolerance)
-    return boxes[0], bool(n_clipped)
+    box = [float(v) for v in box]
+    reason = _box_error(box, width, height, tolerance)
+    if reason is not None:
+        _raise_box_error(0, box, width, height, reason, where)
+    upper = [width, height, width, height]
+    clipped = [
+        max(v, 0.0) if u is None else min(max(v, 0.0), u)
+        for v, u in zip(box, upper)
+    ]
+    return np.array(clipped, dtype=np.float32), clipped != box
 
 
 def check_and_clip_boxes(boxes: np.ndarray,
@@ -190,9 +227,8 @@ def check_and_clip_boxes(boxes: np.ndarray,
                          ) -> Tuple[np.ndarray, int]:
     """Validate ``(k, 4)`` ``x0, y0, x1, y1`` boxes of one image.
 
-    See the module docstring for the rule. ``width``/``height`` ``None``
-    means the image size is not known yet: only ``x1 > x0``, ``y1 > y0``
-    and the lower bound are checked.
+    The rule of :func:`check_box`, vectorised. ``width``/``height`` ``None``
+    means the image size is not known yet.
 
     Returns:
         tuple[np.ndarray, int]: ``float32 (k, 4)`` boxes, clipped to the
@@ -204,38 +240,25 @@ def check_and_clip_boxes(boxes: np.ndarray,
     boxes = np.asarray(boxes, dtype=np.float64).reshape(-1, 4)
     if len(boxes) == 0:
         return boxes.astype(np.float32), 0
-
-    def fail(i, reason):
-        b = ', '.join(f'{v:g}' for v in boxes[i])
-        size = ('' if width is None else
-                f' in a {width:g}x{height:g} (WxH) image')
-        raise WSOLDataError(f'box {i} ({b}){size}: {reason}', where=where)
-
-    bad = ~np.isfinite(boxes).all(axis=1)
-    if bad.any():
-        fail(int(np.argmax(bad)), 'coordinates must be finite')
-    bad = (boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])
-    if bad.any():
-        fail(int(np.argmax(bad)), 'needs x1 > x0 and y1 > y0')
-    low = -float(tolerance)
-    bad = (boxes[:, 0] < low) | (boxes[:, 1] < low)
-    if bad.any():
-        fail(int(np.argmax(bad)),
-             f'lies left of / above the image by more than {tolerance:g} px')
     upper = np.full(4, np.inf)
     if width is not None:
         upper[0::2] = width
     if height is not None:
         upper[1::2] = height
-    bad = (boxes > upper + tolerance).any(axis=1)
+    with np.errstate(invalid='ignore'):
+        clipped = np.clip(boxes, 0, upper)
+        bad = (~np.isfinite(boxes).all(axis=1)
+               | (boxes[:, 2] <= boxes[:, 0]) | (boxes[:, 3] <= boxes[:, 1])
+               | (boxes[:, :2] < -tolerance).any(axis=1)
+               | (boxes > upper + tolerance).any(axis=1)
+               | (clipped[:, 2] <= clipped[:, 0])
+               | (clipped[:, 3] <= clipped[:, 1]))
     if bad.any():
-        fail(int(np.argmax(bad)),
-             f'extends past the image border by more than {tolerance:g} px')
-    clipped = np.clip(boxes, 0, upper)
+        i = int(np.argmax(bad))
+        box = boxes[i].tolist()
+        _raise_box_error(i, box, width, height,
+                         _box_error(box, width, height, tolerance), where)
     n_clipped = int((clipped != boxes).any(axis=1).sum())
-    bad = (clipped[:, 2] <= clipped[:, 0]) | (clipped[:, 3] <= clipped[:, 1])
-    if bad.any():
-        fail(int(np.argmax(bad)), 'is empty once clipped to the image')
     return clipped.astype(np.float32), n_clipped
 
 

@@ -118,3 +118,22 @@ def test_config_types_are_registered(config):
         assert DATASETS.get(dataset['type']) is not None
         for t in dataset['pipeline']:
             assert TRANSFORMS.get(t['type']) is not None, t['type']
+
+
+def test_dataloader_batches_through_cls_data_preprocessor(make_cub):
+    """A batch of the ORNet test loader goes through mmengine's collate and
+    mmpretrain's ClsDataPreprocessor with the WSOL fields intact."""
+    from mmengine.dataset import pseudo_collate
+    from mmpretrain.models import ClsDataPreprocessor
+    from torch.utils.data import DataLoader
+    ds, _ = build('cub_ornet.py', 'test_dataloader', data_root=make_cub())
+    batch = next(iter(DataLoader(ds, batch_size=2, collate_fn=pseudo_collate)))
+    pre = ClsDataPreprocessor(
+        mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375],
+        to_rgb=True)
+    out = pre(batch)
+    assert tuple(out['inputs'].shape) == (2, 3, 224, 224)
+    samples = out['data_samples']
+    assert [s.gt_label.item() for s in samples] == [0, 2]
+    assert [tuple(s.gt_bboxes.shape) for s in samples] == [(1, 4), (1, 4)]
+    assert [s.img_id for s in samples] == ['2', '4']

@@ -146,22 +146,24 @@ def test_random_crop_with_padding(tmp_path):
 def test_random_resized_crop(record):
     results = loaded(record)
     results['gt_bboxes'] = np.array([[30, 20, 150, 90]], np.float32)
-    # crop 100x50 (w x h) at x=20, y=10, resize to 50x25: factor 0.5.
+    # crop 100x50 (w x h) at x=20, y=10, resize to 25x25 (scale is (h, w)):
+    # x * 25/100 = 0.25, y * 25/50 = 0.5.
     # box - (20, 10) = (10, 10, 130, 80) -> clip to 100x50 -> (10, 10, 100,
-    # 50) -> * 0.5 = (5, 5, 50, 25)
-    t = fixed(RandomResizedCrop(scale=(25, 50)), 10, 20, 50, 100)
+    # 50) -> (2.5, 5, 25, 25)
+    t = fixed(RandomResizedCrop(scale=(25, 25)), 10, 20, 50, 100)
     results = t(results)
-    assert results['img'].shape == (25, 50, 3)
-    assert results['img_shape'] == (25, 50)
-    np.testing.assert_allclose(results['gt_bboxes'], [[5, 5, 50, 25]])
+    assert results['img'].shape == (25, 25, 3)
+    assert results['img_shape'] == (25, 25)
+    np.testing.assert_allclose(results['gt_bboxes'], [[2.5, 5, 25, 25]])
     np.testing.assert_array_equal(results['crop_bbox'], [20, 10, 120, 60])
-    # mask pixels 20..59 x 10..49 -> crop: 0..39 x 0..39 -> nearest half
-    # size: cols 0..19, rows 0..19; ignore 60..79 -> 40..59 -> cols 20..29
+    # mask pixels 20..59 x 10..49 -> crop: cols 0..39, rows 0..39; nearest
+    # (cv2: source = floor(target * 4) for x, floor(target * 2) for y):
+    # cols 0..9, rows 0..19; ignore cols 60..79 -> 40..59 -> cols 10..14
     seg = results['gt_seg_map']
-    assert seg.shape == (25, 50)
-    expected = np.zeros((25, 50), np.uint8)
-    expected[0:20, 0:20] = 1
-    expected[0:20, 20:30] = 255
+    assert seg.shape == (25, 25)
+    expected = np.zeros((25, 25), np.uint8)
+    expected[0:20, 0:10] = 1
+    expected[0:20, 10:15] = 255
     np.testing.assert_array_equal(seg, expected)
 
 
@@ -231,3 +233,17 @@ def test_image_loader_errors(record, tmp_path):
     # the annotation says 100x50 (h, w) but the image is 100x200
     with pytest.raises(WSOLDataError, match=r'states size \(100, 50\)'):
         LoadImageFromFile()(dict(record, ori_shape=(100, 50)))
+
+
+def test_exif_orientation_is_ignored_like_pil(tmp_path):
+    """A JPEG stored 30x10 (W x H) with EXIF orientation 6 ("rotate 90"):
+    PIL's Image.open (ORNet, wsolevaluation) keeps 30x10, and so must we,
+    or the boxes drawn on the stored pixels would be off."""
+    from PIL import Image
+    path = tmp_path / 'rotated.jpg'
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.fromarray(np.zeros((10, 30, 3), np.uint8)).save(path, exif=exif)
+    results = LoadImageFromFile()(
+        dict(img_path=str(path), ori_shape=(10, 30)))
+    assert results['img'].shape == (10, 30, 3)

@@ -34,19 +34,31 @@ class LoadImageFromFile(MMCVLoadImageFromFile):
     true, a different real size raises too: the boxes were drawn on another
     image.
 
+    The default ``color_type`` is ``'color_ignore_orientation'`` (mmcv's is
+    ``'color'``): the EXIF orientation flag is ignored, as PIL's
+    ``Image.open`` in the ORNet and wsolevaluation loaders does, so the
+    pixels stay in the frame the boxes and masks were drawn in.
+
     Required keys: ``img_path`` (``ann_ref``, ``ori_shape`` optional).
     Modified keys: ``img``, ``img_shape``, ``ori_shape`` (mmcv's).
 
     Args:
+        to_float32 (bool): As mmcv. Defaults to False.
+        color_type (str): ``mmcv.imfrombytes`` flag. Defaults to
+            ``'color_ignore_orientation'``.
         check_shape (bool): Compare the stated ``ori_shape`` with the real
             one. Defaults to True.
-        *args, **kwargs: mmcv ``LoadImageFromFile`` arguments
-            (``to_float32``, ``color_type``, ``imdecode_backend``,
-            ``ignore_empty``, ``backend_args``).
+        **kwargs: the other mmcv ``LoadImageFromFile`` arguments
+            (``imdecode_backend``, ``ignore_empty``, ``backend_args``).
     """
 
-    def __init__(self, *args, check_shape: bool = True, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self,
+                 to_float32: bool = False,
+                 color_type: str = 'color_ignore_orientation',
+                 check_shape: bool = True,
+                 **kwargs):
+        super().__init__(
+            to_float32=to_float32, color_type=color_type, **kwargs)
         self.check_shape = check_shape
 
     def transform(self, results: dict) -> Optional[dict]:
@@ -139,7 +151,8 @@ class LoadWSOLAnnotations(BaseTransform):
         except FileNotFoundError:
             raise WSOLDataError('mask file not found', where=where) from None
         try:
-            mask = mmcv.imfrombytes(data, flag='grayscale')
+            mask = mmcv.imfrombytes(
+                data, flag='grayscale_ignore_orientation')
         except Exception as exc:
             raise WSOLDataError(
                 f'cannot read the mask ({type(exc).__name__}: {exc})',
