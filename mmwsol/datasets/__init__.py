@@ -2,4 +2,15 @@
 # (Resize, CenterCrop, RandomFlip, PackInputs, ...).
 import mmpretrain.datasets  # noqa: F401
 
+from .base_wsol_dataset import BaseWSOLDataset
+from .coco_wsol import CocoWSOLDataset
+from .cub import CUB200WSOL
+from .imagenet import ImageNetWSOL
 from .transforms import *  # noqa: F401,F403
+from .utils import WSOLDataError
+from .wsol_metadata import WSOLMetadataDataset
+
+__all__ = [
+    'BaseWSOLDataset', 'CUB200WSOL', 'ImageNetWSOL', 'WSOLMetadataDataset',
+    'CocoWSOLDataset', 'WSOLDataError'
+]

@@ -1,0 +1,131 @@
+"""Base class of the WSOL datasets."""
+from typing import List, Optional, Sequence
+
+import numpy as np
+from mmengine.logging import print_log
+from mmpretrain.datasets import BaseDataset
+
+from mmwsol.registry import TRANSFORMS
+from .utils import BOX_TOLERANCE, WSOLDataError, as_box_array
+
+
+class BaseWSOLDataset(BaseDataset):
+    """mmpretrain's ``BaseDataset`` with WSOL records.
+
+    Subclasses implement ``load_data_list()`` returning the records of
+    docs/conventions.md: ``img_path``, ``gt_label`` (index into
+    ``metainfo['classes']``), ``gt_bboxes`` (``float32 (k, 4)``, ``x0, y0,
+    x1, y1`` in the original image frame, ``k`` may be 0), ``img_id``,
+    ``ann_ref`` (``"<file>:<line>"``), and optionally ``ori_shape``
+    (``(h, w)``), ``mask_paths``, ``ignore_path``, ``gt_masks_rle``.
+
+    Differences from mmpretrain's ``BaseDataset``:
+
+    - pipeline dicts are built with mmwsol's ``TRANSFORMS``, so mmwsol's
+      box/mask-aware ``RandomCrop``, ``RandomResizedCrop``, ``CenterCrop``
+      and ``LoadImageFromFile`` are used even outside a runner that sets
+      ``default_scope='mmwsol'``;
+    - ``filter_cfg=dict(filter_empty_gt=True)`` drops images without any
+      box or mask (their number is logged).
+
+    Args:
+        box_tolerance (float): Pixels a box may overshoot the image border
+            and still be clipped instead of rejected. Defaults to 1.
+        **kwargs: ``BaseDataset``'s arguments (``ann_file``, ``metainfo``,
+            ``data_root``, ``data_prefix``, ``filter_cfg``, ``indices``,
+            ``serialize_data``, ``pipeline``, ``test_mode``, ``lazy_init``,
+            ``max_refetch``, ``classes``).
+    """
+
+    def __init__(self,
+                 *args,
+                 box_tolerance: float = BOX_TOLERANCE,
+                 pipeline: Sequence = (),
+                 **kwargs):
+        if box_tolerance < 0:
+            raise ValueError(
+                f'box_tolerance must be >= 0, got {box_tolerance}')
+        self.box_tolerance = float(box_tolerance)
+        pipeline = [
+            TRANSFORMS.build(t) if isinstance(t, dict) else t
+            for t in pipeline
+        ]
+        super().__init__(*args, pipeline=pipeline, **kwargs)
+
+    # -- helpers for subclasses ------------------------------------------
+    def _log(self, message: str, warning: bool = False) -> None:
+        print_log(
+            f'{self.__class__.__name__}: {message}',
+            logger='current',
+            level=30 if warning else 20)
+
+    @staticmethod
+    def _make_record(img_path: str,
+                     gt_label: int,
+                     img_id: str,
+                     ann_ref: str,
+                     gt_bboxes=None,
+                     ori_shape=None,
+                     **extra) -> dict:
+        record = dict(
+            img_path=img_path,
+            gt_label=int(gt_label),
+            gt_bboxes=as_box_array([] if gt_bboxes is None else gt_bboxes),
+            img_id=str(img_id),
+            ann_ref=ann_ref)
+        if ori_shape is not None:
+            record['ori_shape'] = (int(ori_shape[0]), int(ori_shape[1]))
+        record.update(extra)
+        return record
+
+    @staticmethod
+    def _check_label(label: int, num_classes: int, file: str,
+                     line: int) -> None:
+        if not 0 <= label < num_classes:
+            raise WSOLDataError(
+                f'label {label} is outside the class list '
+                f'(0 ... {num_classes - 1}, {num_classes} classes)',
+                file=file,
+                line=line)
+
+    # -- BaseDataset hooks -----------------------------------------------
+    def filter_data(self) -> List[dict]:
+        """Drop images without boxes and masks if
+        ``filter_cfg=dict(filter_empty_gt=True)``."""
+        kept = self.data_list
+        if self.filter_cfg and self.filter_cfg.get('filter_empty_gt', False):
+            kept = [
+                info for info in self.data_list
+                if len(info['gt_bboxes']) or info.get('mask_paths')
+                or info.get('gt_masks_rle')
+            ]
+            dropped = len(self.data_list) - len(kept)
+            if dropped:
+                self._log(f'filter_empty_gt dropped {dropped} of '
+                          f'{len(self.data_list)} images without boxes or '
+                          'masks')
+        if not kept:
+            raise WSOLDataError(
+                f'{self.__class__.__name__} has no images (split '
+                f'{getattr(self, "split", "-")!r}, '
+                f'{len(self.data_list)} before filter_cfg={self.filter_cfg})',
+                where=self.ann_file or self.data_root)
+        return kept
+
+    def get_gt_bboxes(self, idx: int) -> np.ndarray:
+        """Boxes of image ``idx`` in its original frame, ``float32 (k, 4)``."""
+        return self.get_data_info(idx)['gt_bboxes']
+
+    def extra_repr(self) -> List[str]:
+        return [f'Root of dataset: \t{self.data_root}']
+
+
+def check_class_count(classes: Optional[Sequence[str]],
+                      num_classes: Optional[int], source: str) -> None:
+    """Raise when ``classes`` and ``num_classes`` disagree."""
+    if classes is not None and num_classes is not None and len(
+            classes) != num_classes:
+        raise WSOLDataError(
+            f'{len(classes)} class names given but num_classes='
+            f'{num_classes}',
+            where=source)
