@@ -53,7 +53,7 @@ val_dataloader = dict(
         num_classes=100,
         test_mode=True,
         pipeline=test_pipeline))
-val_evaluator = dict(type='LocalizationMetric', protocol='pxap')
+val_evaluator = dict(type='LocalizationMetric', protocol='wsolevaluation')
 
 test_dataloader = dict(
     batch_size=32,
