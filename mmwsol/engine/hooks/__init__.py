@@ -1,1 +1,3 @@
-__all__ = []
+from .two_phase_training_hook import TwoPhaseTrainingHook
+
+__all__ = ['TwoPhaseTrainingHook']
