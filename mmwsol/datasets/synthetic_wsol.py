@@ -4,8 +4,8 @@ from typing import Optional
 
 from mmwsol.registry import DATASETS
 from .cub import CUB200WSOL
-from .synthetic_generator import (class_names, is_complete,
-                                  prepare_synthetic_wsol, read_info, to_params)
+from .synthetic_generator import (is_complete, prepare_synthetic_wsol,
+                                  to_params)
 
 
 @DATASETS.register_module()
@@ -40,10 +40,9 @@ class SyntheticWSOL(CUB200WSOL):
         num_workers (int): Processes used to generate the files. Defaults
             to 0 (this process).
         **kwargs: Passed to :class:`CUB200WSOL` (``pipeline``,
-            ``test_mode``, ``with_mask``, ...).
+            ``test_mode``, ``with_mask``, ``classes``, ...). The class names
+            are those of ``classes.txt``, e.g. ``'stripes_red_yellow'``.
     """
-
-    METAINFO = dict(classes=tuple(class_names(10)))
 
     def __init__(self,
                  split: str = 'train',
@@ -54,16 +53,12 @@ class SyntheticWSOL(CUB200WSOL):
                  **kwargs):
         if data_root is not None and generator is None and is_complete(
                 osp.expanduser(data_root)):
-            data_root = osp.expanduser(data_root)
-            num_classes = read_info(data_root)['params']['num_classes']
+            data_root = osp.expanduser(data_root)  # made by the CLI, say
         else:
-            params = to_params(generator)
             data_root = prepare_synthetic_wsol(
-                params,
+                to_params(generator),
                 cache_root=cache_root,
                 data_root=data_root,
                 num_workers=num_workers)
-            num_classes = params.num_classes
-        if kwargs.get('metainfo') is None:
-            kwargs['metainfo'] = dict(classes=tuple(class_names(num_classes)))
+        # metainfo['classes'] come from classes.txt (CUB200WSOL reads it).
         super().__init__(data_root=data_root, split=split, **kwargs)
