@@ -211,7 +211,6 @@ def test_cli_keeps_same_dataset_and_refuses_others(tmp_path, capsys):
 def test_base_config():
     from mmengine.config import Config
     cfg = Config.fromfile(CONFIG)
-    assert cfg.default_scope == 'mmwsol'
     for loader, split in ((cfg.train_dataloader, 'train'),
                           (cfg.val_dataloader, 'test'),
                           (cfg.test_dataloader, 'test')):

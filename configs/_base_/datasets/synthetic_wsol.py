@@ -7,7 +7,6 @@
 # data_preprocessor (num_classes = 10). Generator: mmwsol/datasets/
 # synthetic_generator.py; standalone copy: tools/dataset_converters/
 # make_synthetic_wsol.py --out-dir DIR, then data_root=DIR.
-default_scope = 'mmwsol'
 
 dataset_type = 'SyntheticWSOL'
 # SyntheticWSOLParams; other values give another (separately cached) dataset.
