@@ -14,7 +14,6 @@ CONFIG_DIR = osp.join(
 
 def build(config, loader, **override):
     cfg = Config.fromfile(osp.join(CONFIG_DIR, config))
-    assert cfg.default_scope == 'mmwsol'
     assert cfg.test_evaluator['type'] == 'LocalizationMetric'
     dataset = dict(cfg[loader]['dataset'])
     dataset.update(override)

@@ -4,7 +4,6 @@
 # CenterCrop(224); batch 16. torchvision resizes PIL images, hence the
 # 'pillow' backend (antialiased bilinear). Normalisation is in the model's
 # data_preprocessor. Folder layout: docs/datasets.md.
-default_scope = 'mmwsol'
 
 dataset_type = 'CUB200WSOL'
 data_root = 'data/CUB_200_2011/'

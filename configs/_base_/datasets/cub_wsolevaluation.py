@@ -13,7 +13,6 @@
 #   dict(type='RandomResizedCrop', scale=224, backend='pillow').
 # data_root: the CUB_200_2011/images folder with CUBV2.tar unpacked into it;
 # metadata_root: wsolevaluation's metadata/CUB (see docs/datasets.md).
-default_scope = 'mmwsol'
 
 dataset_type = 'WSOLMetadataDataset'
 data_root = 'data/CUB_200_2011/images/'

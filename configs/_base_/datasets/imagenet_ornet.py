@@ -4,7 +4,6 @@
 # val boxes the same way. Train images have no boxes; val boxes come from
 # the ILSVRC2012_bbox_val_v3 XML files. Classes: sorted train wnids.
 # Folder layout: docs/datasets.md.
-default_scope = 'mmwsol'
 
 dataset_type = 'ImageNetWSOL'
 data_root = 'data/imagenet/'

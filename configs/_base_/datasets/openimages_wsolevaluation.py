@@ -7,7 +7,6 @@
 # their > 0.5 rule) resized with the image (nearest).
 # data_root (= mask root): the unzipped OpenImages folder; see
 # docs/datasets.md.
-default_scope = 'mmwsol'
 
 dataset_type = 'WSOLMetadataDataset'
 data_root = 'data/OpenImages/'
