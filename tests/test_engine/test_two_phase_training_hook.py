@@ -75,6 +75,11 @@ def test_switch_at_epoch(tmp_path, evaluator_ckpt):
     assert len(expected) == 2 * 6 + 3
 
     assert snap.optimizers == ['SGD'] * 4 + ['Adam'] * 4
+    # the log shows phase 2's terms, not phase 1's last values
+    logged = set(runner.message_hub.log_scalars)
+    assert {'train/loss_eval', 'train/loss_area', 'train/loss_entropy',
+            'train/erase_skipped', 'train/erase_selected'} <= logged
+    assert not {'train/loss_cls_side', 'train/loss_cls_main'} & logged
     opt = runner.optim_wrapper.optimizer
     assert isinstance(opt, torch.optim.Adam)
     assert opt.param_groups[0]['initial_lr'] == pytest.approx(1e-4)

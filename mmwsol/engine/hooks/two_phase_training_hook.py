@@ -206,6 +206,10 @@ class TwoPhaseTrainingHook(Hook):
         runner.param_schedulers = (
             runner.build_param_scheduler(schedulers) if schedulers else None)
         self.optim_switched = True
+        # phase 1's loss terms would otherwise be logged (stale) in phase 2
+        scalars = runner.message_hub.log_scalars
+        for key in [k for k in scalars if k.startswith('train/loss_')]:
+            scalars.pop(key)
         trainable = sum(p.numel() for p in model.parameters()
                         if p.requires_grad)
         runner.logger.info(
