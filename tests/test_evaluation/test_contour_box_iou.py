@@ -118,6 +118,13 @@ def test_structures_match_opencv(name):
         y0, y1 = np.sort(rng.integers(0, h, 2))
         gt = [[x0, y0, x1, y1], [0, 0, w // 2, h // 2]]
         assert_matches_opencv(q, gt)
+    # every contour's own box as the GT: each contour (holes, components
+    # inside holes) must be found
+    contours = cv2.findContours(q, cv2.RETR_TREE, cv2.CHAIN_APPROX_SIMPLE)[0]
+    for contour in contours:
+        x, y, cw, ch = cv2.boundingRect(contour)
+        assert_matches_opencv(q, [[x, y, min(x + cw, w - 1),
+                                   min(y + ch, h - 1)]])
     # several grey levels: nesting changes with the threshold
     levels = (q > 0) * rng.integers(1, 256, q.shape)
     assert_matches_opencv(levels, [[1, 1, w - 2, h - 2]])
@@ -140,12 +147,22 @@ def test_random_maps_match_opencv():
             q = rng.integers(0, 4, (h, w)) * 60
         else:  # binary
             q = (rng.random((h, w)) < rng.random()) * 200
+        q = q.astype(np.uint8)
         gt = []
         for _ in range(rng.integers(1, 4)):
             x0, x1 = np.sort(rng.integers(0, w, 2))
             y0, y1 = np.sort(rng.integers(0, h, 2))
             gt.append([x0, y0, x1, y1])
-        assert_matches_opencv(q.astype(np.uint8), gt)
+        # and the box of a random contour at a random level (often a hole
+        # or a component inside a hole in the noisy maps)
+        binary = ((q > rng.integers(0, 255)) * 255).astype(np.uint8)
+        contours = cv2.findContours(binary, cv2.RETR_TREE,
+                                    cv2.CHAIN_APPROX_SIMPLE)[0]
+        if contours:
+            x, y, cw, ch = cv2.boundingRect(
+                contours[rng.integers(len(contours))])
+            gt.append([x, y, min(x + cw, w - 1), min(y + ch, h - 1)])
+        assert_matches_opencv(q, gt)
 
 
 def test_need_levels_and_empty_map():

@@ -19,7 +19,7 @@ __all__ = [
 
 
 def wsolevaluation_box_correctness(maps_u8, gt_boxes, cam_thresholds,
-                                   iou_thresholds):
+                                   iou_thresholds, num_threads=1):
     """wsolevaluation's BoxEvaluator decisions, all thresholds at once.
 
     Threshold ``tau`` binarises the uint8 map at ``int(tau * max(map))``
@@ -33,6 +33,7 @@ def wsolevaluation_box_correctness(maps_u8, gt_boxes, cam_thresholds,
             the map's frame (after ``wsolevaluation_resize_boxes``).
         cam_thresholds (np.ndarray): ``(T,)`` float64, ``>= 0``.
         iou_thresholds (Sequence[int | float]): percentages.
+        num_threads (int): threads of the box kernel.
 
     Returns:
         np.ndarray: ``(B, 2, D, T)`` bool.
@@ -50,7 +51,8 @@ def wsolevaluation_box_correctness(maps_u8, gt_boxes, cam_thresholds,
     levels = np.minimum(levels, 255)  # every level >= max(map) is empty
     need = np.zeros(256, np.bool_)
     need[np.unique(levels)] = True
-    iou_largest, iou_all = contour_box_ious(maps_u8, gt_boxes, need)
+    iou_largest, iou_all = contour_box_ious(maps_u8, gt_boxes, need,
+                                            num_threads)
     ious = np.stack([
         np.take_along_axis(iou_largest, levels, 1),
         np.take_along_axis(iou_all, levels, 1)
@@ -138,7 +140,7 @@ def ornet_box_correctness(maps, gt_boxes, cam_thresholds, iou_thresholds,
 
 
 def box_correctness(protocol, maps, gt_boxes, cam_thresholds, iou_thresholds,
-                    image_size=None, box_scale=1):
+                    image_size=None, box_scale=1, num_threads=1):
     """Box decisions of either protocol for prepared maps.
 
     Args:
@@ -153,6 +155,7 @@ def box_correctness(protocol, maps, gt_boxes, cam_thresholds, iou_thresholds,
             (ornet's empty-map box); default the map size times
             ``box_scale``.
         box_scale (float): ornet only, map pixel to image pixel factor.
+        num_threads (int): wsolevaluation only, threads of the box kernel.
 
     Returns:
         np.ndarray: ``(B, V, D, T)`` bool.
@@ -160,7 +163,8 @@ def box_correctness(protocol, maps, gt_boxes, cam_thresholds, iou_thresholds,
     if protocol == 'wsolevaluation':
         maps_u8 = quantize_score_maps(maps).cpu().numpy()
         return wsolevaluation_box_correctness(maps_u8, gt_boxes,
-                                              cam_thresholds, iou_thresholds)
+                                              cam_thresholds, iou_thresholds,
+                                              num_threads)
     if protocol == 'ornet':
         if image_size is None:
             image_size = (round(maps.shape[1] * box_scale),

@@ -61,6 +61,8 @@ a pixel costs one root lookup per group, usually one.
 Compiled with numba (``cache=True``; the first call in a fresh environment
 compiles for a few seconds, later processes load the cache).
 """
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numba import njit
 
@@ -83,11 +85,15 @@ def _neighbour_tables():
       that corner is set);
     - ``area_inc[mask]``: the number of the pixel's four 2x2 windows with at
       least two of their three other pixels set (windows reaching 3 or 4
-      pixels when the pixel comes in; each adds 1 to a doubled area).
+      pixels when the pixel comes in; each adds 1 to a doubled area);
+    - ``euler_delta[mask]``: the change of 4 x the Euler number (8-connected
+      foreground, 4-connected background; Gray's 2x2 window counts) when the
+      pixel leaves the foreground, the set positions being background.
     """
     groups8 = np.full((256, 4), -1, np.int8)
     groups4 = np.full((256, 4), -1, np.int8)
     area_inc = np.zeros(256, np.int8)
+    euler_delta = np.zeros(256, np.int8)
     for mask in range(256):
         on = [(mask >> i) & 1 == 1 for i in range(8)]
         for table, conn in ((groups8, 8), (groups4, 4)):
@@ -112,10 +118,29 @@ def _neighbour_tables():
             table[mask, :len(reps)] = reps
         for a, b, c in ((7, 0, 6), (0, 1, 2), (2, 3, 4), (4, 5, 6)):
             area_inc[mask] += on[a] + on[b] + on[c] >= 2
-    return groups8, groups4, area_inc
+        # the pixel turns background, its set neighbours are background
+        for tl, tr, bl, br in ((7, 0, 6, -1), (0, 1, -1, 2), (-1, 2, 4, 3),
+                               (6, -1, 5, 4)):
+            corners = [tl, tr, bl, br]
+            before = [True if i < 0 else not on[i] for i in corners]
+            after = [False if i < 0 else not on[i] for i in corners]
+            euler_delta[mask] += _euler4(*after) - _euler4(*before)
+    return groups8, groups4, area_inc, euler_delta
 
 
-_GROUPS8, _GROUPS4, _AREA_INC = _neighbour_tables()
+def _euler4(tl, tr, bl, br):
+    """4 x a 2x2 window's share of the 8-connected Euler number (Gray)."""
+    k = tl + tr + bl + br
+    if k == 1:
+        return 1
+    if k == 3:
+        return -1
+    if k == 2 and tl == br:  # the two foreground pixels are diagonal
+        return -2
+    return 0
+
+
+_GROUPS8, _GROUPS4, _AREA_INC, _EULER_DELTA = _neighbour_tables()
 
 
 @njit(cache=True, nogil=True)
@@ -195,19 +220,25 @@ def _remove_live(root, live, livepos, nlive):
 
 @njit(cache=True, nogil=True)
 def _background_pass(q, order, starts, height, width, gt, g0, g1, need, top,
-                     groups4, holes, e, ws):
+                     groups4, euler_delta, holes, e_order, e_starts, n_fg,
+                     ws):
     """Pass C: 4-connected background while the threshold rises.
 
     Background at ``thr`` is ``q <= thr``; the padding is one component
     (root 0, the outside). For every needed ``thr < top``, ``holes[thr]``
     gets the best IoU of a hole border's box (hole pixel box grown by one
-    pixel, clipped like every box), 0 without holes. ``e[p]`` gets the level
-    at which ``p`` joins the outside.
+    pixel, clipped like every box), 0 without holes. The escape level of a
+    pixel is the level at which it joins the outside; as levels rise, the
+    pixels are written to ``e_order`` in escape-level order, those of level
+    ``L`` at ``e_order[e_starts[L]:e_starts[L + 1]]`` (pass B's order).
+    ``n_fg[thr]`` gets the number of 8-connected foreground components of
+    ``q > thr`` (Euler number + holes). Returns whether a hole exists at
+    some level (if not, ``e == q``).
     """
     wp = width + 2
     offs = np.array([-wp, -wp + 1, 1, wp + 1, wp, wp - 1, -1, -wp - 1])
-    (parent, size, x0, y0, x1, y1, head, tail, nxt, dirty, cached, added,
-     live, livepos) = ws
+    (parent, rank, x0, y0, x1, y1, head, tail, nxt, dirty, cached, added,
+     live, livepos, rows, cols) = ws
     # the padding is background from the start, one component with root 0
     added[:] = 0
     added[:wp] = 1
@@ -219,13 +250,18 @@ def _background_pass(q, order, starts, height, width, gt, g0, g1, need, top,
             added[c] = 1
             parent[c] = 0
     nlive = 0
+    n_out = 0
+    any_hole = False
+    euler4 = 4  # the whole image is one foreground component
     for level in range(_NUM_LEVELS):
+        e_starts[level] = n_out
         for idx in range(starts[level], starts[level + 1]):
             p = order[idx]
-            r = p // wp - 1
-            c = p - (r + 1) * wp - 1
+            r = rows[p]
+            c = cols[p]
             mask = _neighbour_mask(added, p, wp)
             added[p] = 1
+            euler4 += euler_delta[mask]
             rp = -1
             for k in range(4):
                 g = groups4[mask, k]
@@ -237,17 +273,19 @@ def _background_pass(q, order, starts, height, width, gt, g0, g1, need, top,
                     continue
                 if rn == rp:
                     continue
-                # the outside stays the root; otherwise union by size
-                if rn == 0 or (rp != 0 and size[rn] > size[rp]):
+                # the outside stays the root; otherwise union by rank
+                if rn == 0 or (rp != 0 and rank[rn] > rank[rp]):
                     rp, rn = rn, rp
+                elif rp != 0 and rank[rn] == rank[rp]:
+                    rank[rp] += 1
                 parent[rn] = rp
                 if rp == 0:
                     j = head[rn]
                     while j != -1:
-                        e[j] = level
+                        e_order[n_out] = j
+                        n_out += 1
                         j = nxt[j]
                 else:
-                    size[rp] += size[rn]
                     x0[rp] = min(x0[rp], x0[rn])
                     y0[rp] = min(y0[rp], y0[rn])
                     x1[rp] = max(x1[rp], x1[rn])
@@ -258,6 +296,7 @@ def _background_pass(q, order, starts, height, width, gt, g0, g1, need, top,
                 nlive = _remove_live(rn, live, livepos, nlive)
             if rp < 0:
                 parent[p] = p
+                rank[p] = 0
                 x0[p] = c
                 x1[p] = c
                 y0[p] = r
@@ -271,18 +310,29 @@ def _background_pass(q, order, starts, height, width, gt, g0, g1, need, top,
                 nlive += 1
             elif rp == 0:
                 parent[p] = 0
-                e[p] = level
+                e_order[n_out] = p
+                n_out += 1
             else:
                 parent[p] = rp
-                size[rp] += 1
-                x0[rp] = min(x0[rp], c)
-                y0[rp] = min(y0[rp], r)
-                x1[rp] = max(x1[rp], c)
-                y1[rp] = max(y1[rp], r)
+                if c < x0[rp]:
+                    x0[rp] = c
+                    dirty[rp] = True
+                elif c > x1[rp]:
+                    x1[rp] = c
+                    dirty[rp] = True
+                if r < y0[rp]:
+                    y0[rp] = r
+                    dirty[rp] = True
+                elif r > y1[rp]:
+                    y1[rp] = r
+                    dirty[rp] = True
                 nxt[p] = -1
                 nxt[tail[rp]] = p
                 tail[rp] = p
-                dirty[rp] = True
+        if level < top:
+            n_fg[level] = euler4 // 4 + nlive
+            if nlive > 0:
+                any_hole = True
         if level >= top or not need[level]:
             continue
         best = 0.0
@@ -296,31 +346,38 @@ def _background_pass(q, order, starts, height, width, gt, g0, g1, need, top,
             if cached[rt] > best:
                 best = cached[rt]
         holes[level] = best
+    e_starts[_NUM_LEVELS] = n_out
+    return any_hole
 
 
 @njit(cache=True, nogil=True)
-def _foreground_pass(key, order, starts, height, width, gt, g0, g1, need,
-                     with_area, groups8, area_inc, out, ws):
+def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
+                     want_largest, want_all, groups8, area_inc, out_largest,
+                     out_all, n_comp, stop, ws):
     """Passes A and B: 8-connected components while the threshold falls.
 
-    After the pixels with ``key == L`` are in, the components are those of
-    ``key > L - 1``. For every needed ``thr = L - 1``, ``out[thr]`` gets the
-    best IoU of any component's box (pass A, ``with_area=False``, key
-    ``q``) or of the box of the component with the largest doubled contour
-    area, ties to the latest first pixel (pass B, ``with_area=True``, key
-    ``e``).
+    Pixels come in ``order``, those of key ``L`` at
+    ``order[starts[L]:starts[L + 1]]``; after they are in, the components
+    are those of ``key > L - 1``. For every needed ``thr = L - 1``,
+    ``out_all[thr]`` gets the best IoU of any component's box
+    (``want_all``: pass A, key ``q``) and ``out_largest[thr]`` the IoU of
+    the box of the component with the largest doubled contour area, ties to
+    the latest first pixel (``want_largest``: pass B, key ``e``).
+    ``n_comp[thr]`` gets the number of components; levels below ``stop``
+    are not processed.
     """
     wp = width + 2
+    with_area = want_largest
     offs = np.array([-wp, -wp + 1, 1, wp + 1, wp, wp - 1, -1, -wp - 1])
-    (parent, size, x0, y0, x1, y1, area2, first, dirty, cached, added, live,
-     livepos) = ws
+    (parent, rank, x0, y0, x1, y1, area2, first, dirty, cached, added, live,
+     livepos, rows, cols) = ws
     added[:] = 0
     nlive = 0
-    for level in range(_NUM_LEVELS - 1, 0, -1):
+    for level in range(_NUM_LEVELS - 1, stop - 1, -1):
         for idx in range(starts[level], starts[level + 1]):
             p = order[idx]
-            r = p // wp - 1
-            c = p - (r + 1) * wp - 1
+            r = rows[p]
+            c = cols[p]
             mask = _neighbour_mask(added, p, wp)
             added[p] = 1
             rp = -1
@@ -334,45 +391,58 @@ def _foreground_pass(key, order, starts, height, width, gt, g0, g1, need,
                     continue
                 if rn == rp:
                     continue
-                if size[rn] > size[rp]:
+                # union by rank (rank changes on merges only)
+                if rank[rn] > rank[rp]:
                     rp, rn = rn, rp
+                elif rank[rn] == rank[rp]:
+                    rank[rp] += 1
                 parent[rn] = rp
-                size[rp] += size[rn]
                 x0[rp] = min(x0[rp], x0[rn])
                 y0[rp] = min(y0[rp], y0[rn])
                 x1[rp] = max(x1[rp], x1[rn])
                 y1[rp] = max(y1[rp], y1[rn])
-                area2[rp] += area2[rn]
-                first[rp] = min(first[rp], first[rn])
+                dirty[rp] = True
+                if with_area:
+                    area2[rp] += area2[rn]
+                    first[rp] = min(first[rp], first[rn])
                 nlive = _remove_live(rn, live, livepos, nlive)
             if rp < 0:
                 parent[p] = p
-                size[p] = 1
+                rank[p] = 0
                 x0[p] = c
                 x1[p] = c
                 y0[p] = r
                 y1[p] = r
-                area2[p] = 0
-                first[p] = p
                 dirty[p] = True
+                if with_area:
+                    area2[p] = area_inc[mask]
+                    first[p] = p
                 live[nlive] = p
                 livepos[p] = nlive
                 nlive += 1
             else:
                 parent[p] = rp
-                size[rp] += 1
-                x0[rp] = min(x0[rp], c)
-                y0[rp] = min(y0[rp], r)
-                x1[rp] = max(x1[rp], c)
-                y1[rp] = max(y1[rp], r)
-                first[rp] = min(first[rp], p)
-                dirty[rp] = True
-            if with_area:
-                area2[parent[p]] += area_inc[mask]
+                if c < x0[rp]:
+                    x0[rp] = c
+                    dirty[rp] = True
+                elif c > x1[rp]:
+                    x1[rp] = c
+                    dirty[rp] = True
+                if r < y0[rp]:
+                    y0[rp] = r
+                    dirty[rp] = True
+                elif r > y1[rp]:
+                    y1[rp] = r
+                    dirty[rp] = True
+                if with_area:
+                    area2[rp] += area_inc[mask]
+                    if p < first[rp]:
+                        first[rp] = p
         thr = level - 1
+        n_comp[thr] = nlive
         if not need[thr] or nlive == 0:
             continue
-        if with_area:
+        if want_largest:
             win = live[0]
             for i in range(1, nlive):
                 rt = live[i]
@@ -385,8 +455,8 @@ def _foreground_pass(key, order, starts, height, width, gt, g0, g1, need,
                                        min(y1[win] + 1, height - 1), gt, g0,
                                        g1)
                 dirty[win] = False
-            out[thr] = cached[win]
-        else:
+            out_largest[thr] = cached[win]
+        if want_all:
             best = 0.0
             for i in range(nlive):
                 rt = live[i]
@@ -398,20 +468,21 @@ def _foreground_pass(key, order, starts, height, width, gt, g0, g1, need,
                     dirty[rt] = False
                 if cached[rt] > best:
                     best = cached[rt]
-            out[thr] = best
+            out_all[thr] = best
 
 
 @njit(cache=True, nogil=True)
 def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
-                    out_largest, out_all):
+                    euler_delta, out_largest, out_all):
     """All images of a batch; the work arrays are allocated once."""
     height, width = maps.shape[1], maps.shape[2]
     wp = width + 2
     n = (height + 2) * wp
     q = np.zeros(n, np.uint8)
-    e = np.zeros(n, np.uint8)
+    e_order = np.zeros(height * width, np.int32)
+    e_starts = np.zeros(_NUM_LEVELS + 1, np.int64)
     parent = np.zeros(n, np.int32)
-    size = np.zeros(n, np.int32)
+    rank = np.zeros(n, np.int32)
     x0 = np.zeros(n, np.int32)
     y0 = np.zeros(n, np.int32)
     x1 = np.zeros(n, np.int32)
@@ -426,11 +497,21 @@ def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
     added = np.zeros(n, np.uint8)
     live = np.zeros(n, np.int32)
     livepos = np.zeros(n, np.int32)
-    ws_bg = (parent, size, x0, y0, x1, y1, head, tail, nxt, dirty, cached,
-             added, live, livepos)
-    ws_fg = (parent, size, x0, y0, x1, y1, area2, first, dirty, cached, added,
-             live, livepos)
+    # image row / column of each padded index (no division per pixel)
+    rows = np.zeros(n, np.int32)
+    cols = np.zeros(n, np.int32)
+    for r in range(height):
+        for c in range(width):
+            rows[(r + 1) * wp + c + 1] = r
+            cols[(r + 1) * wp + c + 1] = c
+    ws_bg = (parent, rank, x0, y0, x1, y1, head, tail, nxt, dirty, cached,
+             added, live, livepos, rows, cols)
+    ws_fg = (parent, rank, x0, y0, x1, y1, area2, first, dirty, cached, added,
+             live, livepos, rows, cols)
     holes = np.zeros(_NUM_LEVELS, np.float64)
+    n_fg = np.zeros(_NUM_LEVELS, np.int64)
+    n_top = np.zeros(_NUM_LEVELS, np.int64)
+    n_any = np.zeros(_NUM_LEVELS, np.int64)
     for b in range(maps.shape[0]):
         g0 = offsets[b]
         g1 = offsets[b + 1]
@@ -450,18 +531,30 @@ def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
         order, starts = _bucket_order(q, height, width)
         holes[:] = 0.0
         _background_pass(q, order, starts, height, width, gt, g0, g1, need,
-                         top, groups4, holes, e, ws_bg)
-        _foreground_pass(q, order, starts, height, width, gt, g0, g1, need,
-                         False, groups8, area_inc, out_all[b], ws_fg)
-        order_e, starts_e = _bucket_order(e, height, width)
-        _foreground_pass(e, order_e, starts_e, height, width, gt, g0, g1,
-                         need, True, groups8, area_inc, out_largest[b], ws_fg)
+                         top, groups4, euler_delta, holes, e_order, e_starts,
+                         n_fg, ws_bg)
+        # B: filled components, V1 and their own boxes for V2
+        _foreground_pass(e_order, e_starts, height, width, gt, g0, g1, need,
+                         True, True, groups8, area_inc, out_largest[b],
+                         out_all[b], n_top, 1, ws_fg)
+        # The outer foreground component of a filled component has its box;
+        # the foreground components inside holes (islands) are extra. Only
+        # down to the lowest level with islands, pass A adds them.
+        lowest = -1
+        for thr in range(top):
+            if need[thr] and n_fg[thr] > n_top[thr]:
+                lowest = thr
+                break
+        if lowest >= 0:
+            _foreground_pass(order, starts, height, width, gt, g0, g1, need,
+                             False, True, groups8, area_inc, out_largest[b],
+                             out_all[b], n_any, lowest + 1, ws_fg)
         for thr in range(top):
             if need[thr] and holes[thr] > out_all[b, thr]:
                 out_all[b, thr] = holes[thr]
 
 
-def contour_box_ious(maps_u8, gt_boxes, need_levels=None):
+def contour_box_ious(maps_u8, gt_boxes, need_levels=None, num_threads=1):
     """Best IoU of wsolevaluation's boxes at every uint8 threshold.
 
     Args:
@@ -472,6 +565,8 @@ def contour_box_ious(maps_u8, gt_boxes, need_levels=None):
             wsolevaluation's convention), ``k >= 1``.
         need_levels (np.ndarray, optional): ``(256,)`` bool, the thresholds
             ``thr`` (binary map ``q > thr``) to evaluate; default all.
+        num_threads (int): images are split over this many threads (the
+            compiled kernel runs without the GIL).
 
     Returns:
         tuple[np.ndarray, np.ndarray]: ``(B, 256)`` float64 arrays
@@ -506,6 +601,18 @@ def contour_box_ious(maps_u8, gt_boxes, need_levels=None):
             raise ValueError('need_levels must have shape (256,)')
     out_largest = np.full((num, _NUM_LEVELS), np.nan)
     out_all = np.full((num, _NUM_LEVELS), np.nan)
-    _batch_box_ious(maps_u8, gt, offsets, need, _GROUPS8, _GROUPS4, _AREA_INC,
-                    out_largest, out_all)
+
+    def run(start, end):
+        _batch_box_ious(maps_u8[start:end], gt, offsets[start:end + 1], need,
+                        _GROUPS8, _GROUPS4, _AREA_INC, _EULER_DELTA,
+                        out_largest[start:end], out_all[start:end])
+
+    num_threads = max(1, min(int(num_threads), num))
+    if num_threads == 1:
+        run(0, num)
+    else:
+        # the kernel releases the GIL (nogil): threads run in parallel
+        bounds = np.linspace(0, num, num_threads + 1).astype(int)
+        with ThreadPoolExecutor(num_threads) as pool:
+            list(pool.map(run, bounds[:-1], bounds[1:]))
     return out_largest, out_all

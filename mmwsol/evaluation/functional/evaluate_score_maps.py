@@ -28,6 +28,41 @@ def _as_map(m, i):
     return arr
 
 
+def _map_batches(score_maps, num, batch_size):
+    """``(start, (B, H, W) array)`` batches of consecutive same-size maps."""
+    if isinstance(score_maps, (np.ndarray, torch.Tensor)):
+        for start in range(0, num, batch_size):
+            batch = score_maps[start:start + batch_size]
+            if isinstance(batch, torch.Tensor):
+                batch = batch.detach().cpu().numpy()
+            if not np.issubdtype(batch.dtype, np.floating):
+                batch = batch.astype(np.float64)
+            elif batch.dtype == np.float16:
+                batch = batch.astype(np.float32)
+            yield start, np.ascontiguousarray(batch)
+        return
+    maps_iter = iter(score_maps)
+    start = 0
+    pending = None
+    while start < num:
+        batch = [] if pending is None else [pending]
+        pending = None
+        room = min(batch_size, num - start) - len(batch)
+        for i, m in enumerate(islice(maps_iter, room), start + len(batch)):
+            arr = _as_map(m, i)
+            if batch and arr.shape != batch[0].shape:
+                pending = arr
+                break
+            batch.append(arr)
+        if not batch:
+            raise ValueError(f'score_maps ended after {start} maps, but '
+                             f'{num} GT box arrays were given')
+        yield start, np.stack(batch)
+        start += len(batch)
+    if pending is not None or next(maps_iter, None) is not None:
+        raise ValueError(f'more score maps than the {num} GT box arrays')
+
+
 def _cls_hits(pred_labels, gt_labels, topk, num):
     pred = np.asarray(pred_labels)
     if pred.ndim == 1:
@@ -57,6 +92,7 @@ def evaluate_score_maps(score_maps,
                         thresholds_from=None,
                         batch_size=64,
                         device='cpu',
+                        num_threads=None,
                         progress=False):
     """Every WSOL localization figure of a set of score maps.
 
@@ -100,6 +136,8 @@ def evaluate_score_maps(score_maps,
         batch_size (int): maps processed together.
         device (str | torch.device): where normalisation (and ornet's boxes)
             run.
+        num_threads (int, optional): threads of the wsolevaluation box
+            kernel; default ``torch.get_num_threads()``.
         progress (bool): show a progress bar.
 
     Returns:
@@ -110,6 +148,8 @@ def evaluate_score_maps(score_maps,
         figure was taken at. Accuracies in percent.
     """
     protocol = check_protocol(protocol)
+    if num_threads is None:
+        num_threads = torch.get_num_threads()
     thresholds = as_cam_thresholds(cam_thresholds, protocol)
     iou_thresholds = as_iou_thresholds(iou_thresholds)
     iou_eval = list(iou_thresholds)
@@ -139,27 +179,11 @@ def evaluate_score_maps(score_maps,
         from mmengine.utils import ProgressBar
         bar = ProgressBar(num)
     counts = LocalizationCounts()
-    maps_iter = iter(score_maps)
-    start = 0
-    pending = None
     invalid_total = 0
-    while start < num:
-        # a batch of consecutive maps of one shape
-        batch = [] if pending is None else [pending]
-        pending = None
-        room = min(batch_size, num - start) - len(batch)
-        for i, m in enumerate(islice(maps_iter, room), start + len(batch)):
-            arr = _as_map(m, i)
-            if batch and arr.shape != batch[0].shape:
-                pending = arr
-                break
-            batch.append(arr)
-        if not batch:
-            raise ValueError(f'score_maps ended after {start} maps, but '
-                             f'{num} GT box arrays were given')
+    for start, batch in _map_batches(score_maps, num, batch_size):
         idx = range(start, start + len(batch))
-        height, width = batch[0].shape
-        maps = torch.from_numpy(np.stack(batch)).to(device)
+        height, width = batch.shape[1:]
+        maps = torch.from_numpy(batch).to(device)
         maps, invalid = normalize_score_maps(maps, map_normalization)
         if protocol == 'wsolevaluation':
             boxes = [
@@ -180,7 +204,8 @@ def evaluate_score_maps(score_maps,
         correct = box_correctness(
             protocol, maps, boxes, thresholds, iou_eval,
             image_size=(round(height * box_scale), round(width * box_scale)),
-            box_scale=box_scale)
+            box_scale=box_scale,
+            num_threads=num_threads)
         hist = None
         if gt_masks is not None:
             masks = torch.from_numpy(
@@ -193,11 +218,8 @@ def evaluate_score_maps(score_maps,
             hist=hist,
             invalid=invalid.cpu().numpy())
         invalid_total += int(invalid.sum())
-        start += len(batch)
         if bar is not None:
             bar.update(len(batch))
-    if pending is not None or next(maps_iter, None) is not None:
-        raise ValueError(f'more score maps than the {num} GT box arrays')
     if invalid_total:
         warnings.warn(
             f'{invalid_total} of {num} score maps were constant or held '

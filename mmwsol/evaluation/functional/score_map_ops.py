@@ -64,15 +64,21 @@ def normalize_score_maps(maps, mode='minmax'):
                          f'{NORMALIZATIONS}, got {mode!r}')
     flat = maps.flatten(1)
     invalid = ~torch.isfinite(flat).all(1)
+    any_invalid = bool(invalid.any())
     if mode == 'minmax':
-        safe = torch.where(invalid[:, None], torch.zeros_like(flat), flat)
-        low = safe.amin(1, keepdim=True)
-        shifted = safe - low
+        if any_invalid:
+            flat = torch.where(invalid[:, None], torch.zeros_like(flat), flat)
+        low = flat.amin(1, keepdim=True)
+        shifted = flat - low
         high = shifted.amax(1, keepdim=True)
-        invalid = invalid | (high[:, 0] == 0)
-        flat = shifted / torch.where(high == 0, torch.ones_like(high), high)
-    flat = torch.where(invalid[:, None], torch.zeros_like(flat), flat)
-    return flat.view_as(maps), invalid
+        constant = high[:, 0] == 0
+        flat = shifted / torch.where(constant[:, None], torch.ones_like(high),
+                                     high)
+        invalid = invalid | constant
+        any_invalid = any_invalid or bool(constant.any())
+    if any_invalid:
+        flat = torch.where(invalid[:, None], torch.zeros_like(flat), flat)
+    return flat.reshape(maps.shape), invalid
 
 
 def quantize_score_maps(maps):
@@ -85,7 +91,7 @@ def quantize_score_maps(maps):
         Tensor: ``(B, H, W)`` uint8, on the device of ``maps``.
     """
     if maps.numel():
-        low, high = maps.min(), maps.max()
+        low, high = torch.aminmax(maps)
         if low < 0 or high > 1:
             raise ValueError(
                 'wsolevaluation boxes need maps in [0, 1]; got values in '

@@ -104,6 +104,8 @@ class LocalizationMetric(BaseMetric):
         pxap_upsample (str, optional): with ``gt_mask`` and a map evaluated
             below the mask size (``map_upsample='none'``), upsample the
             normalised map this way for PxAP only; default: refuse.
+        num_threads (int, optional): threads of the wsolevaluation box
+            kernel; default ``torch.get_num_threads()``.
         collect_device (str): ``cpu`` or ``gpu``.
         prefix (str, optional): key prefix, default ``wsol``.
         collect_dir (str, optional): see ``BaseMetric``.
@@ -124,6 +126,7 @@ class LocalizationMetric(BaseMetric):
                  box_scale: Optional[float] = None,
                  ornet_gt_bboxes: str = 'unclipped',
                  pxap_upsample: Optional[str] = None,
+                 num_threads: Optional[int] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
                  collect_dir: Optional[str] = None) -> None:
@@ -160,6 +163,7 @@ class LocalizationMetric(BaseMetric):
             raise ValueError('pxap_upsample must be None, "bicubic", '
                              f'"bilinear" or "nearest", got {pxap_upsample!r}')
         self.pxap_upsample = pxap_upsample
+        self.num_threads = num_threads
         if threshold_selection not in _SELECTIONS:
             raise ValueError(f'threshold_selection must be one of '
                              f'{_SELECTIONS}, got {threshold_selection!r}')
@@ -272,7 +276,8 @@ class LocalizationMetric(BaseMetric):
             self.cam_thresholds,
             self.iou_eval,
             image_size=img_shape,
-            box_scale=box_scale)
+            box_scale=box_scale,
+            num_threads=self.num_threads or torch.get_num_threads())
 
         hist = None
         with_mask = ['gt_mask' in s for s in samples]
