@@ -205,3 +205,19 @@ def test_bad_config():
     with pytest.raises(FileNotFoundError, match='nope.json'):
         LocalizationMetric(
             threshold_selection='calibrated', calibration_file='nope.json')
+
+
+def test_mask_only_samples_give_pxap():
+    m = np.array([[0.9, 0.6], [0.3, 0.1]])
+    samples = [
+        make_sample(m, (2, 2), (2, 2), np.zeros((0, 4)),
+                    gt_mask=np.array([[1, 0], [1, 0]]))
+    ]
+    metric = LocalizationMetric(
+        cam_thresholds=[0, 0.5], map_normalization='none')
+    assert run(metric, samples) == {'wsol/PxAP': 50.0}
+    # an image without a box among images with boxes is an error
+    samples.append(make_sample(m, (2, 2), (2, 2), [[0, 0, 1, 1]],
+                               gt_mask=np.zeros((2, 2))))
+    with pytest.raises(ValueError, match='has no GT box'):
+        metric.process({}, samples)

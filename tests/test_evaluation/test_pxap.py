@@ -47,3 +47,13 @@ def test_pxap_hand_example_and_errors():
         evaluate_score_maps(
             np.zeros((1, 2, 2)), [[[0, 0, 1, 1]]],
             gt_masks=[np.full((2, 2), 7)])
+
+
+def test_mask_only_dataset():
+    """OpenImages has masks and no boxes: PxAP (and class figures) only."""
+    maps = np.array([[[0.9, 0.6], [0.3, 0.1]]])
+    masks = np.array([[[1, 0], [1, 0]]], np.uint8)
+    res = evaluate_score_maps(
+        maps, None, gt_masks=masks, cam_thresholds=[0, 0.5],
+        pred_labels=[3], gt_labels=[3])
+    assert res == {'PxAP': 50.0, 'Top-1 Cls': 100.0}

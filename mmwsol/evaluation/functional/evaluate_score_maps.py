@@ -102,9 +102,10 @@ def evaluate_score_maps(score_maps,
             With ``protocol='wsolevaluation'`` and the default
             ``map_normalization='none'`` they must lie in [0, 1] (as
             wsolevaluation's saved ``.npy`` maps do).
-        gt_boxes (Sequence[array-like]): per image a ``(k, 4)`` array of
-            ``x0, y0, x1, y1`` boxes in the map's pixel frame, or in the
-            frame of ``image_sizes`` when that is given.
+        gt_boxes (Sequence[array-like] | None): per image a ``(k, 4)`` array
+            of ``x0, y0, x1, y1`` boxes in the map's pixel frame, or in the
+            frame of ``image_sizes`` when that is given; None for a
+            mask-only dataset (then only PxAP and class figures).
         gt_masks (Sequence[array-like], optional): per image an ``(H, W)``
             uint8 mask in the map's frame: 1 foreground, 0 background, 255
             ignored. Gives ``PxAP``.
@@ -155,7 +156,9 @@ def evaluate_score_maps(score_maps,
     iou_eval = list(iou_thresholds)
     if LOC_IOU not in iou_eval:
         iou_eval.append(LOC_IOU)
-    num = len(gt_boxes)
+    if gt_boxes is None and gt_masks is None:
+        raise ValueError('give gt_boxes, gt_masks or both')
+    num = len(gt_boxes) if gt_boxes is not None else len(gt_masks)
     if image_sizes is not None and len(image_sizes) != num:
         raise ValueError(f'{num} GT box arrays but {len(image_sizes)} '
                          'image_sizes')
@@ -185,7 +188,9 @@ def evaluate_score_maps(score_maps,
         height, width = batch.shape[1:]
         maps = torch.from_numpy(batch).to(device)
         maps, invalid = normalize_score_maps(maps, map_normalization)
-        if protocol == 'wsolevaluation':
+        if gt_boxes is None:
+            boxes = None
+        elif protocol == 'wsolevaluation':
             boxes = [
                 wsolevaluation_resize_boxes(
                     gt_boxes[i], image_sizes[i] if image_sizes is not None
@@ -201,17 +206,21 @@ def evaluate_score_maps(score_maps,
                                   height * box_scale / h] * 2, np.float32)
                     b = b * s
                 boxes.append(b)
-        correct = box_correctness(
-            protocol, maps, boxes, thresholds, iou_eval,
-            image_size=(round(height * box_scale), round(width * box_scale)),
-            box_scale=box_scale,
-            num_threads=num_threads)
+        correct = None
+        if boxes is not None:
+            correct = box_correctness(
+                protocol, maps, boxes, thresholds, iou_eval,
+                image_size=(round(height * box_scale),
+                            round(width * box_scale)),
+                box_scale=box_scale,
+                num_threads=num_threads)
         hist = None
         if gt_masks is not None:
             masks = torch.from_numpy(
                 np.stack([np.asarray(gt_masks[i], np.uint8) for i in idx]))
             hist = mask_score_histograms(maps, masks, thresholds)
         counts = counts + LocalizationCounts.from_batch(
+            len(batch),
             correct,
             iou_eval.index(LOC_IOU),
             cls_correct=None if hits is None else hits[list(idx)],

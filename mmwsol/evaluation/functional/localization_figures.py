@@ -42,25 +42,31 @@ class LocalizationCounts:
         self.invalid = int(invalid)
 
     @classmethod
-    def from_batch(cls, correct, loc_index, cls_correct=None, hist=None,
-                   invalid=None):
-        """Counts of one batch.
+    def from_batch(cls, num, correct=None, loc_index=None, cls_correct=None,
+                   hist=None, invalid=None):
+        """Counts of one batch of ``num`` images.
 
         Args:
-            correct (np.ndarray): ``(B, V, D, T)`` bool box decisions.
+            num (int): images in the batch.
+            correct (np.ndarray, optional): ``(B, V, D, T)`` bool box
+                decisions (absent for mask-only datasets).
             loc_index (int): index ``d`` of ``LOC_IOU`` in ``D``.
             cls_correct (np.ndarray, optional): ``(B, K)`` bool top-k hits.
             hist (np.ndarray, optional): ``(B, 2, T + 2)`` histograms.
             invalid (np.ndarray, optional): ``(B,)`` bool.
         """
-        correct = np.asarray(correct, dtype=bool)
-        counts = cls(num=correct.shape[0], box=correct.sum(0, dtype=np.int64))
+        counts = cls(num=num)
+        if correct is not None:
+            correct = np.asarray(correct, dtype=bool)
+            counts.box = correct.sum(0, dtype=np.int64)
         if cls_correct is not None:
             cls_correct = np.asarray(cls_correct, dtype=bool)
             counts.cls = cls_correct.sum(0, dtype=np.int64)
-            largest = correct[:, 0, loc_index, :]  # (B, T)
-            counts.loc = np.einsum('bk,bt->kt', cls_correct.astype(np.int64),
-                                   largest.astype(np.int64))
+            if correct is not None:
+                largest = correct[:, 0, loc_index, :]  # (B, T)
+                counts.loc = np.einsum('bk,bt->kt',
+                                       cls_correct.astype(np.int64),
+                                       largest.astype(np.int64))
         if hist is not None:
             counts.hist = np.asarray(hist, np.int64).sum(0)
         if invalid is not None:
@@ -143,15 +149,36 @@ def summarize_localization(counts, cam_thresholds, iou_thresholds,
         mean), ``GT-known Loc``, ``Top-k Cls``, ``Top-k Loc``, ``PxAP``
         (with masks), ``BoxAcc@d`` / ``BoxAccV2`` (fixed or calibrated
         selection only) and ``'<figure> thr'`` for every thresholded figure.
-        Accuracies in percent.
+        Accuracies in percent. Without box decisions (a mask-only dataset)
+        only the class figures and PxAP.
     """
     if counts.num == 0:
         raise ValueError('no image was evaluated')
     thr = np.asarray(cam_thresholds, np.float64)
     num = float(counts.num)
     iou_eval = list(iou_eval)
-    d_loc = iou_eval.index(LOC_IOU)
     res = {}
+    if counts.box is not None:
+        i_loc = _box_figures(res, counts, thr, iou_thresholds, iou_eval,
+                             thresholds_from)
+    if counts.cls is not None:
+        for j, k in enumerate(topk):
+            res[f'Top-{k} Cls'] = float(counts.cls[j] * 100. / num)
+        if counts.loc is not None:
+            for j, k in enumerate(topk):
+                res[f'Top-{k} Loc'] = float(counts.loc[j, i_loc] * 100. /
+                                            num)
+                res[f'Top-{k} Loc thr'] = float(thr[i_loc])
+    if counts.hist is not None:
+        res['PxAP'] = pixel_average_precision(counts.hist[0], counts.hist[1])
+    return res
+
+
+def _box_figures(res, counts, thr, iou_thresholds, iou_eval,
+                 thresholds_from):
+    """Box figures into ``res``; returns the GT-known threshold index."""
+    num = float(counts.num)
+    d_loc = iou_eval.index(LOC_IOU)
     # wsolevaluation: num_correct * 100. / float(cnt)
     acc = counts.box.astype(np.float64) * 100. / num  # (V, D, T)
     largest, every = acc[0], acc[-1]
@@ -181,13 +208,4 @@ def summarize_localization(counts, cam_thresholds, iou_thresholds,
             res[f'BoxAcc@{delta}'] = float(every[d, i_sel])
             res[f'BoxAcc@{delta} thr'] = float(thr[i_sel])
         res['BoxAccV2'] = float(np.average(box_acc))
-
-    if counts.cls is not None:
-        for j, k in enumerate(topk):
-            res[f'Top-{k} Cls'] = float(counts.cls[j] * 100. / num)
-        for j, k in enumerate(topk):
-            res[f'Top-{k} Loc'] = float(counts.loc[j, i_loc] * 100. / num)
-            res[f'Top-{k} Loc thr'] = float(thr[i_loc])
-    if counts.hist is not None:
-        res['PxAP'] = pixel_average_precision(counts.hist[0], counts.hist[1])
-    return res
+    return i_loc

@@ -269,18 +269,29 @@ class LocalizationMetric(BaseMetric):
                         'set box_scale')
                 box_scale = sx
         boxes = [self._gt_boxes(s, img_shape) for s in samples]
-        correct = box_correctness(
-            self.protocol,
-            maps,
-            boxes,
-            self.cam_thresholds,
-            self.iou_eval,
-            image_size=img_shape,
-            box_scale=box_scale,
-            num_threads=self.num_threads or torch.get_num_threads())
+        with_mask = ['gt_mask' in s for s in samples]
+        correct = None
+        if all(len(b) == 0 for b in boxes) and all(with_mask):
+            boxes = None  # a mask-only dataset (OpenImages): PxAP only
+        else:
+            for s, b in zip(samples, boxes):
+                if len(b) == 0:
+                    raise ValueError(f'{_name(s)} has no GT box; every '
+                                     'evaluated image needs one (or, for '
+                                     'PxAP only, none has one and all have '
+                                     'gt_mask)')
+        if boxes is not None:
+            correct = box_correctness(
+                self.protocol,
+                maps,
+                boxes,
+                self.cam_thresholds,
+                self.iou_eval,
+                image_size=img_shape,
+                box_scale=box_scale,
+                num_threads=self.num_threads or torch.get_num_threads())
 
         hist = None
-        with_mask = ['gt_mask' in s for s in samples]
         if any(with_mask):
             if not all(with_mask):
                 raise ValueError('some data samples have gt_mask and others '
@@ -321,7 +332,8 @@ class LocalizationMetric(BaseMetric):
         for i in range(len(samples)):
             records.append(
                 dict(
-                    box=np.packbits(correct[i].reshape(-1)),
+                    box=None if correct is None else np.packbits(
+                        correct[i].reshape(-1)),
                     cls=None if hits is None else hits[i],
                     hist=None if hist is None else hist[i].astype(np.int32),
                     invalid=bool(invalid[i])))
@@ -354,19 +366,24 @@ class LocalizationMetric(BaseMetric):
                  len(self.iou_eval), len(self.cam_thresholds))
         with_cls = results[0]['cls'] is not None if results else False
         with_hist = results[0]['hist'] is not None if results else False
+        with_box = results[0]['box'] is not None if results else False
         counts = LocalizationCounts()
         chunk = 2048
         for start in range(0, len(results), chunk):
             part = results[start:start + chunk]
-            bits = np.unpackbits(
-                np.stack([r['box'] for r in part]), axis=1,
-                count=num_bits).reshape(shape)
             if any((r['cls'] is not None) != with_cls
-                   or (r['hist'] is not None) != with_hist for r in part):
-                raise ValueError('some images have class scores or masks '
-                                 'and others not')
+                   or (r['hist'] is not None) != with_hist
+                   or (r['box'] is not None) != with_box for r in part):
+                raise ValueError('some images have GT boxes, class scores or '
+                                 'masks and others not')
+            bits = None
+            if with_box:
+                bits = np.unpackbits(
+                    np.stack([r['box'] for r in part]), axis=1,
+                    count=num_bits).reshape(shape)
             counts = counts + LocalizationCounts.from_batch(
-                bits.astype(bool),
+                len(part),
+                None if bits is None else bits.astype(bool),
                 self.iou_eval.index(LOC_IOU),
                 cls_correct=np.stack([r['cls'] for r in part])
                 if with_cls else None,
