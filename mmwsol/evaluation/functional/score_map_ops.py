@@ -21,10 +21,13 @@ def upsample_score_maps(maps, size, mode='bicubic'):
 
     ``bicubic`` and ``bilinear`` use half-pixel centres
     (``align_corners=False``) like ``cv2.resize``'s ``INTER_CUBIC`` /
-    ``INTER_LINEAR`` (both cubic kernels use a = -0.75); in float64 the
-    result differs from OpenCV's by ~1e-15, which changed no uint8 value in
-    2.5 M upsampled test pixels. ``nearest`` is OpenCV's ``INTER_NEAREST``
-    (floor of the scaled index). ``none`` returns the maps unchanged.
+    ``INTER_LINEAR`` (both cubic kernels use a = -0.75, borders
+    replicated). For integral scale factors (7, 14, 28 or 56 to 224) the
+    float64 result differs from OpenCV's by ~1e-15, which changed no uint8
+    value in 2.5 M test pixels; for other factors OpenCV's float32 kernel
+    weights put the two ~1e-6 apart, which can move a pixel across a uint8
+    step. ``nearest`` is OpenCV's ``INTER_NEAREST`` (floor of the scaled
+    index). ``none`` returns the maps unchanged.
 
     Args:
         maps (Tensor): ``(B, h, w)`` floating maps.
@@ -68,6 +71,11 @@ def normalize_score_maps(maps, mode='minmax'):
         # numpy is several times faster than torch's CPU kernels here
         out, invalid = _normalize_numpy(maps.detach().numpy(), mode)
         return torch.from_numpy(out), torch.from_numpy(invalid)
+    return _normalize_torch(maps, mode)
+
+
+def _normalize_torch(maps, mode):
+    """``normalize_score_maps`` with torch ops (any device)."""
     flat = maps.flatten(1)
     low, high = torch.aminmax(flat, dim=1)  # NaN propagates
     invalid = ~(torch.isfinite(low) & torch.isfinite(high))
@@ -122,6 +130,11 @@ def quantize_score_maps(maps):
         if arr.size and (arr.min() < 0 or arr.max() > 1):
             _range_error(arr.min(), arr.max())
         return torch.from_numpy((arr * 255).astype(np.uint8))
+    return _quantize_torch(maps)
+
+
+def _quantize_torch(maps):
+    """``quantize_score_maps`` with torch ops (any device)."""
     if maps.numel():
         low, high = torch.aminmax(maps)
         if low < 0 or high > 1:
