@@ -67,8 +67,8 @@ def test_matches_wsolevaluation_recipe():
     rng = np.random.default_rng(0)
     samples, ref_maps, ori_boxes, sizes, labels, preds = [], [], [], [], [], []
     for i in range(16):
-        cam = rng.standard_normal((7, 7)).astype(np.float32) * 3
-        cam[rng.random((7, 7)) < 0.3] -= 4
+        cam = rng.standard_normal((8, 8)).astype(np.float32) * 3
+        cam[rng.random((8, 8)) < 0.3] -= 4  # 8 -> 64: an integral scale
         ori = (int(rng.integers(150, 400)), int(rng.integers(150, 400)))
         x0, y0 = rng.integers(0, ori[1] // 2), rng.integers(0, ori[0] // 2)
         box = [[x0, y0, x0 + rng.integers(20, ori[1] // 2),

@@ -66,7 +66,7 @@ are connected among themselves (lookup tables over the 8-neighbour mask), so
 a pixel costs one root lookup per group, usually one.
 
 Compiled with numba (``cache=True``; the first call in a fresh environment
-compiles for ~10-15 s, later processes load the cache in ~0.2 s). The
+compiles for ~8 s, later processes load the cache in ~0.2 s). The
 kernel releases the GIL, so images can be split over threads.
 """
 from concurrent.futures import ThreadPoolExecutor
