@@ -1,4 +1,4 @@
-"""mmwsol against the straightforward per-threshold loops, to the last digit."""
+"""mmwsol against the straightforward per-threshold loops, to the digit."""
 import cv2
 import numpy as np
 import torch

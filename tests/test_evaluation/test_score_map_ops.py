@@ -1,4 +1,4 @@
-"""Map preparation: upsampling like OpenCV, normalisation like wsolevaluation."""
+"""Map preparation: upsampling like OpenCV, normalising like wsolevaluation."""
 import cv2
 import numpy as np
 import pytest

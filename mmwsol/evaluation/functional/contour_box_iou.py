@@ -105,7 +105,9 @@ def _neighbour_tables():
     for mask in range(256):
         on = [(mask >> i) & 1 == 1 for i in range(8)]
         for table, conn in ((groups8, 8), (groups4, 4)):
-            nodes = [i for i in range(8) if on[i] and (conn == 8 or i % 2 == 0)]
+            nodes = [
+                i for i in range(8) if on[i] and (conn == 8 or i % 2 == 0)
+            ]
             label = {i: i for i in nodes}
 
             def root(i):
