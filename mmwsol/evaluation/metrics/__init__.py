@@ -1,1 +1,3 @@
-__all__ = []
+from .localization_metric import LocalizationMetric
+
+__all__ = ['LocalizationMetric']

@@ -1,0 +1,74 @@
+"""Map preparation: upsampling like OpenCV, normalising like wsolevaluation."""
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from mmwsol.evaluation.functional import (normalize_score_maps,
+                                          quantize_score_maps,
+                                          upsample_score_maps)
+from mmwsol.evaluation.functional.score_map_ops import (_normalize_torch,
+                                                        _quantize_torch)
+
+
+def wsolevaluation_normalize(cam):
+    """wsolevaluation's normalize_scoremap, rewritten."""
+    cam = cam.copy()
+    if np.isnan(cam).any() or cam.min() == cam.max():
+        return np.zeros_like(cam)
+    cam -= cam.min()
+    cam /= cam.max()
+    return cam
+
+
+def test_bicubic_like_opencv():
+    rng = np.random.default_rng(0)
+    # integral scales (7 -> 224 for ResNet CAMs, 14 -> 224 for VGG, 56 ->
+    # 224 for LowCAM): OpenCV's float32 cubic weights are exact, the maps
+    # agree to float64 rounding and so do the uint8 maps
+    cams = rng.standard_normal((6, 7, 9)) * 3
+    ours = upsample_score_maps(torch.from_numpy(cams), (56, 72), 'bicubic')
+    for cam, got in zip(cams, ours.numpy()):
+        ref = cv2.resize(cam, (72, 56), interpolation=cv2.INTER_CUBIC)
+        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+        u8_ref = (wsolevaluation_normalize(ref) * 255).astype(np.uint8)
+        u8 = (wsolevaluation_normalize(got) * 255).astype(np.uint8)
+        np.testing.assert_array_equal(u8, u8_ref)
+    # other scales: OpenCV rounds its weights to float32 (~1e-6 apart)
+    ours = upsample_score_maps(torch.from_numpy(cams), (56, 40), 'bicubic')
+    ref = cv2.resize(cams[0], (40, 56), interpolation=cv2.INTER_CUBIC)
+    np.testing.assert_allclose(ours[0].numpy(), ref, rtol=0, atol=1e-4)
+    near = upsample_score_maps(torch.from_numpy(cams), (14, 18), 'nearest')
+    np.testing.assert_array_equal(
+        near[0].numpy(),
+        cv2.resize(cams[0], (18, 14), interpolation=cv2.INTER_NEAREST))
+
+
+@pytest.mark.parametrize('impl', ['numpy', 'torch'])
+def test_normalize_like_wsolevaluation(impl):
+    rng = np.random.default_rng(1)
+    maps = rng.standard_normal((5, 6, 6)) * 4 + 2
+    maps[1] = 3.0  # constant
+    maps[2, 1, 1] = np.nan
+    maps[3, 0, 0] = np.inf
+    fn = normalize_score_maps if impl == 'numpy' else _normalize_torch
+    out, invalid = fn(torch.from_numpy(maps), 'minmax')
+    assert invalid.tolist() == [False, True, True, True, False]
+    for m, got in zip(maps, out.numpy()):
+        if np.isfinite(m).all():
+            np.testing.assert_array_equal(got, wsolevaluation_normalize(m))
+        else:
+            assert not got.any()
+    out, invalid = fn(torch.from_numpy(maps), 'none')
+    assert invalid.tolist() == [False, False, True, True, False]
+    np.testing.assert_array_equal(out[0].numpy(), maps[0])
+    assert not out[2].any()
+
+
+@pytest.mark.parametrize('impl', ['numpy', 'torch'])
+def test_quantize(impl):
+    fn = quantize_score_maps if impl == 'numpy' else _quantize_torch
+    m = torch.tensor([[[0.0, 0.5, 0.999, 1.0]]], dtype=torch.float64)
+    assert fn(m).tolist() == [[[0, 127, 254, 255]]]
+    with pytest.raises(ValueError, match=r'\[0, 1\]'):
+        fn(m * 2)
