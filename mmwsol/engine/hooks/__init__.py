@@ -1,3 +1,4 @@
+from .localization_visualization_hook import LocalizationVisualizationHook
 from .two_phase_training_hook import TwoPhaseTrainingHook
 
-__all__ = ['TwoPhaseTrainingHook']
+__all__ = ['LocalizationVisualizationHook', 'TwoPhaseTrainingHook']
