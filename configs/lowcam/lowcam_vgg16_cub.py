@@ -20,4 +20,8 @@ model = dict(
         config='{{ fileDirname }}/../evaluator/vgg16_cub.py',
         checkpoint='work_dirs/vgg16_cub/epoch_200.pth',
         eval_mode=False))
+# PxAP (when the dataset has masks) needs p^a at the mask size; the ORNet
+# boxes use the native map
+val_evaluator = dict(pxap_upsample='bicubic')
+test_evaluator = val_evaluator
 randomness = dict(seed=517)

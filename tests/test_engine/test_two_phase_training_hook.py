@@ -275,3 +275,21 @@ def test_constant_phase2_lr(tmp_path, evaluator_ckpt):
     runner = train(copy.deepcopy(cfg), snap)
     assert snap.lrs == [0.01] * 4 + [0.5] * 2
     assert runner.param_schedulers is None
+
+
+def test_epoch_based_phase2_schedule_is_relative(tmp_path, evaluator_ckpt):
+    """A by-epoch phase-2 scheduler counts epochs from the switch: a
+    milestone at 1 decays after the first phase-2 epoch."""
+    snap = Snapshot()
+    cfg = runner_cfg(tmp_path / 'run', evaluator_ckpt, max_epochs=4,
+                     switch_epoch=2)
+    cfg['custom_hooks'] = [
+        dict(type='TwoPhaseTrainingHook', switch_epoch=2,
+             phase2_param_scheduler=dict(
+                 type='MultiStepLR', by_epoch=True, milestones=[1],
+                 gamma=0.1))
+    ]
+    runner = train(cfg, snap)
+    assert snap.lrs == pytest.approx([0.01] * 4 + [1e-4] * 2 + [1e-5] * 2)
+    sched = runner.param_schedulers[0]
+    assert (sched.begin, sched.end) == (0, 2)  # the 2 epochs left

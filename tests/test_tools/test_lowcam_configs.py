@@ -74,6 +74,7 @@ def test_release_settings_cub(path):
     assert sched.type == 'CosineAnnealingLR' and sched.by_epoch is False
     assert config.randomness.seed == 517
     assert config.val_evaluator.protocol == 'ornet'
+    assert config.test_evaluator.pxap_upsample == 'bicubic'
     model = config.model
     assert model.head.num_classes == 200
     assert model.erasing.prob == 0.5 and model.erasing.max_factor == 0.5

@@ -76,7 +76,8 @@ def test_tiny_cam_then_lowcam_two_phases_resume_and_test(
                                                          'epoch_2.pth')
     assert int(first['state_dict']['phase']) == 1
     assert int(second['state_dict']['phase']) == 2
-    assert 'momentum_buffer' in next(iter(first['optimizer']['state'].values()))
+    first_state = next(iter(first['optimizer']['state'].values()))
+    assert 'momentum_buffer' in first_state
     assert 'exp_avg' in next(iter(second['optimizer']['state'].values()))
     # the evaluator's weights travel in the LowCAM checkpoint
     cam_state = load(evaluator_ckpt)['state_dict']

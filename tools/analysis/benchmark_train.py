@@ -239,7 +239,8 @@ def parse_args(argv=None):
         choices=['batched', 'loop'])
     parser.add_argument('--out', help='write all results to this JSON file')
     # internal: run one variant
-    parser.add_argument('--single', action='store_true', help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--single', action='store_true', help=argparse.SUPPRESS)
     parser.add_argument('--erasing', help=argparse.SUPPRESS)
     parser.add_argument('--amp', action='store_true', help=argparse.SUPPRESS)
     parser.add_argument('--result', help=argparse.SUPPRESS)

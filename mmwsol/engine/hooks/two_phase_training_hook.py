@@ -67,17 +67,15 @@ class TwoPhaseTrainingHook(Hook):
 
     priority = 'NORMAL'
 
-    def __init__(self,
-                 switch_epoch: Optional[int] = None,
-                 switch_iter: Optional[int] = None,
-                 phase2_optim_wrapper: dict = dict(
-                     optimizer=dict(type='Adam', lr=1e-4, weight_decay=0)),
-                 phase2_param_scheduler: Optional[Union[dict,
-                                                        Sequence[dict]]] = dict(
-                                                            type='CosineAnnealingLR',
-                                                            eta_min=0.0,
-                                                            by_epoch=False)
-                 ) -> None:
+    def __init__(
+        self,
+        switch_epoch: Optional[int] = None,
+        switch_iter: Optional[int] = None,
+        phase2_optim_wrapper: dict = dict(
+            optimizer=dict(type='Adam', lr=1e-4, weight_decay=0)),
+        phase2_param_scheduler: Optional[Union[dict, Sequence[dict]]] = dict(
+            type='CosineAnnealingLR', eta_min=0.0, by_epoch=False)
+    ) -> None:
         if (switch_epoch is None) == (switch_iter is None):
             raise ValueError(
                 'TwoPhaseTrainingHook: give exactly one of switch_epoch and '
