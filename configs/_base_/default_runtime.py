@@ -9,12 +9,27 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     # enable the parameter scheduler.
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # save checkpoint per epoch.
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=3),
+    # save checkpoint per epoch. A method config picks the figure of the
+    # best checkpoint, e.g. default_hooks.checkpoint.save_best=
+    # 'wsol/GT-known Loc' (ORNet protocol) or 'wsol/MaxBoxAccV2'
+    # (wsolevaluation); `greater_keys` (mmengine's defaults plus 'loc' and
+    # 'pxap') make every WSOL figure (GT-known Loc, Top-k Loc, MaxBoxAcc,
+    # PxAP, Top-k Cls) higher-is-better without a `rule`.
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=3,
+        greater_keys=[
+            'acc', 'top', 'AR@', 'auc', 'precision', 'mAP', 'mDice', 'mIoU',
+            'mAcc', 'aAcc', 'loc', 'pxap'
+        ]),
     # set sampler seed in distributed environment.
     sampler_seed=dict(type='DistSamplerSeedHook'),
-    # validation results visualization, set True to enable it.
-    visualization=dict(type='VisualizationHook', enable=False),
+    # score map, boxes and classes of 4 fixed validation images at every
+    # validation (vis_data/vis_image/<index>_<image>_<epoch>.png; also in
+    # TensorBoard); enable=False to turn it off, out_dir=... for a folder.
+    visualization=dict(
+        type='LocalizationVisualizationHook', enable=True, num_images=4),
 )
 
 # configure environment
@@ -28,8 +43,13 @@ env_cfg = dict(
 )
 
 # set visualizer
-vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+# local files always; TensorBoard event files when tensorboard is installed
+# (a logged no-op otherwise)
+vis_backends = [
+    dict(type='LocalVisBackend'),
+    dict(type='OptionalTensorboardVisBackend'),
+]
+visualizer = dict(type='LocalizationVisualizer', vis_backends=vis_backends)
 
 # set log level
 log_level = 'INFO'

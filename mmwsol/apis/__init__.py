@@ -1,1 +1,10 @@
-__all__ = []
+from .inference import (build_inference_pipeline, inference_localizer,
+                        init_localizer, result_to_data_sample)
+from .original_frame import OriginalFrame
+from .result_picture import draw_localization_result, read_image_rgb
+
+__all__ = [
+    'init_localizer', 'inference_localizer', 'result_to_data_sample',
+    'build_inference_pipeline', 'OriginalFrame', 'draw_localization_result',
+    'read_image_rgb'
+]

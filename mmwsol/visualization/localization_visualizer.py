@@ -138,6 +138,16 @@ class LocalizationVisualizer(UniversalVisualizer):
             self.add_image(name, drawn_img, step=step)
         return drawn_img
 
+    def _is_posion_valid(self, position: np.ndarray) -> bool:
+        """Positions in ``[0, W] x [0, H]``: boxes are in continuous pixel
+        coordinates (docs/conventions.md), so a box may end on the far
+        border (mmengine's check wants ``< W`` and warns on valid boxes).
+        """
+        return bool((position[..., 0] >= 0).all()
+                    and (position[..., 0] <= self.width).all()
+                    and (position[..., 1] >= 0).all()
+                    and (position[..., 1] <= self.height).all())
+
     @staticmethod
     def _label_text(label: int, classes: Optional[Sequence[str]]) -> str:
         if classes is not None and 0 <= label < len(classes):

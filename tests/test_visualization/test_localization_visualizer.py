@@ -53,3 +53,23 @@ def test_visualizer_overlays_score_map(tmp_path):
     corner = drawn[2, 98].astype(int)
     assert centre[0] > centre[2]
     assert corner[2] > corner[0]
+
+
+def test_box_on_the_image_border_is_valid(tmp_path, recwarn):
+    """Continuous coordinates: a box may end at x = W (docs/conventions.md);
+    no out-of-bounds warning and the edge is drawn at the border."""
+    vis = LocalizationVisualizer(name='test_vis_border')
+    sample = DataSample()
+    sample.pred_bboxes = torch.tensor([[0., 0., 100., 100.]])
+    drawn = vis.visualize_localization(
+        np.full((100, 100, 3), 128, dtype=np.uint8), sample, line_width=2,
+        out_file=str(tmp_path / 'border.png'))
+    assert not [w for w in recwarn.list if 'out of bounds' in str(w.message)]
+    right = drawn[40:60, 98:100].reshape(-1, 3).astype(int)
+    assert ((right[:, 0] > 200) & (right[:, 1] < 60)).mean() > 0.3
+    # a box that leaves the image still warns
+    sample.pred_bboxes = torch.tensor([[0., 0., 120., 100.]])
+    vis.visualize_localization(
+        np.full((100, 100, 3), 128, dtype=np.uint8), sample,
+        out_file=str(tmp_path / 'outside.png'))
+    assert [w for w in recwarn.list if 'out of bounds' in str(w.message)]

@@ -1,1 +1,3 @@
-__all__ = []
+from .lowcam_head import LowCAMHead
+
+__all__ = ['LowCAMHead']

@@ -1,1 +1,4 @@
-__all__ = []
+from .cam import CAM
+from .lowcam import LowCAM
+
+__all__ = ['CAM', 'LowCAM']

@@ -1,0 +1,28 @@
+# CPU-sized CAM baseline on the embedded synthetic benchmark (10 classes,
+# 112 px; generated on first use, no download), trained from scratch. Its
+# checkpoint is also the evaluator F^e of lowcam/lowcam_tiny_synthetic.py.
+#   python tools/train.py configs/cam/cam_tiny_synthetic.py
+_base_ = [
+    '../_base_/models/cam_tiny.py',
+    '../_base_/datasets/synthetic_wsol.py',
+    '../_base_/default_runtime.py',
+]
+
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
+param_scheduler = dict(
+    type='CosineAnnealingLR',
+    by_epoch=True,
+    begin=0,
+    end=8,
+    eta_min=0.0,
+    convert_to_iter_based=True)
+train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=8)
+val_cfg = dict()
+test_cfg = dict()
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=1))
+randomness = dict(seed=0)

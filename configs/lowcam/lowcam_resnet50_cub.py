@@ -1,0 +1,25 @@
+# LowCAM on CUB-200-2011 exactly as the ORNet release builds it: F^c an
+# ImageNet ResNet-50 split after its stem (CoarseModel: stem -> U-Net, stem
+# * p^a -> layer1-4 -> GAP -> fc), VGG16 evaluator F^e; release schedule
+# (70 + 30 epochs, batch 16), seed 517, ORNet protocol.
+#   python tools/train.py configs/evaluator/vgg16_cub.py   # F^e, once
+#   python tools/train.py configs/lowcam/lowcam_resnet50_cub.py
+_base_ = [
+    '../_base_/models/lowcam_resnet50.py',
+    '../_base_/datasets/cub_ornet.py',
+    '../_base_/schedules/lowcam_cub.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    head=dict(num_classes=200),
+    evaluator=dict(
+        type='ClassifierEvaluator',
+        config='{{ fileDirname }}/../evaluator/vgg16_cub.py',
+        checkpoint='work_dirs/vgg16_cub/epoch_200.pth',
+        eval_mode=False))
+# PxAP (when the dataset has masks) needs p^a at the mask size; the ORNet
+# boxes use the native map
+val_evaluator = dict(pxap_upsample='bicubic')
+test_evaluator = val_evaluator
+randomness = dict(seed=517)

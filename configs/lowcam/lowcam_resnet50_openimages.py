@@ -1,0 +1,36 @@
+# LowCAM on OpenImages30k under the wsolevaluation protocol (PxAP from the
+# masks; val = their train-fullsup split): the release's ResNet-50-stem F^c,
+# a VGG16 evaluator trained with configs/evaluator/vgg16_openimages.py,
+# batch 16. The release has no OpenImages settings: phase 1 14 epochs +
+# phase 2 6 epochs (about the CUB schedule's number of iterations) is an
+# assumption.
+#   python tools/train.py configs/evaluator/vgg16_openimages.py   # F^e
+#   python tools/train.py configs/lowcam/lowcam_resnet50_openimages.py
+_base_ = [
+    '../_base_/models/lowcam_resnet50.py',
+    '../_base_/datasets/openimages_wsolevaluation.py',
+    '../_base_/schedules/lowcam_cub.py',
+    '../_base_/default_runtime.py',
+]
+
+model = dict(
+    head=dict(num_classes=100),
+    evaluator=dict(
+        type='ClassifierEvaluator',
+        config='{{ fileDirname }}/../evaluator/vgg16_openimages.py',
+        checkpoint='work_dirs/vgg16_openimages/epoch_50.pth',
+        eval_mode=False))
+train_dataloader = dict(batch_size=16)
+val_dataloader = dict(batch_size=16)
+test_dataloader = dict(batch_size=16)
+custom_hooks = [
+    dict(
+        type='TwoPhaseTrainingHook',
+        switch_epoch=14,
+        phase2_optim_wrapper=dict(
+            optimizer=dict(type='Adam', lr=1e-4, weight_decay=0)),
+        phase2_param_scheduler=dict(
+            type='CosineAnnealingLR', by_epoch=False, eta_min=0.0)),
+]
+train_cfg = dict(max_epochs=20, val_interval=2)
+randomness = dict(seed=517)

@@ -1,0 +1,53 @@
+# CPU-sized LowCAM on the embedded synthetic benchmark (10 classes, 112 px;
+# generated on first use), trained from scratch through both phases in one
+# run. The evaluator F^e is the CAM baseline's classifier: train it first,
+#   python tools/train.py configs/cam/cam_tiny_synthetic.py
+#   python tools/train.py configs/lowcam/lowcam_tiny_synthetic.py
+# (or point model.evaluator.checkpoint elsewhere with --cfg-options). Its
+# checkpoint is read when phase 2 starts; phase 1 does not need it.
+_base_ = [
+    '../_base_/models/lowcam_tiny.py',
+    '../_base_/datasets/synthetic_wsol.py',
+    '../_base_/default_runtime.py',
+]
+
+# eval_mode=True: this evaluator has BN layers, whose statistics would drift
+# to the masked images in phase 2 if it ran in train mode (the release's
+# default; harmless there: VGG16 has no BN, only dropout).
+model = dict(
+    evaluator=dict(
+        type='ClassifierEvaluator',
+        config='{{ fileDirname }}/../cam/cam_tiny_synthetic.py',
+        checkpoint='work_dirs/cam_tiny_synthetic/epoch_8.pth',
+        eval_mode=True))
+
+# phase 1 (epochs 0-5): SGD with a cosine, from scratch; phase 2 (epochs
+# 6-7): the release's phase 2 (Adam 1e-4, per-iteration cosine).
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
+param_scheduler = dict(
+    type='CosineAnnealingLR',
+    by_epoch=True,
+    begin=0,
+    end=6,
+    eta_min=0.0,
+    convert_to_iter_based=True)
+custom_hooks = [
+    dict(
+        type='TwoPhaseTrainingHook',
+        switch_epoch=6,
+        phase2_optim_wrapper=dict(
+            optimizer=dict(type='Adam', lr=1e-4, weight_decay=0)),
+        phase2_param_scheduler=dict(
+            type='CosineAnnealingLR', by_epoch=False, eta_min=0.0)),
+]
+train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=8)
+val_cfg = dict()
+test_cfg = dict()
+find_unused_parameters = True
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=20),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+randomness = dict(seed=0)

@@ -1,0 +1,185 @@
+"""CAM (Zhou et al., CVPR 2016): the class activation map of a plain
+classifier, the WSOL baseline."""
+import copy
+from typing import List, Optional, Sequence
+
+import torch
+import torch.nn as nn
+from mmcv.cnn import ConvModule
+from mmpretrain.models.classifiers import ImageClassifier
+from mmpretrain.models.necks import GlobalAveragePooling
+from mmpretrain.structures import DataSample
+
+from mmwsol.registry import MODELS
+from ..utils.score_map_boxes import (BOX_MODES, boxes_from_score_maps,
+                                     minmax_normalize)
+
+#: which class's map ``predict`` returns: the ground-truth class where the
+#: sample has one (wsolevaluation's choice), or always the top-1 class.
+CAM_CLASSES = ('gt', 'pred')
+
+
+@MODELS.register_module()
+class CAM(ImageClassifier):
+    r"""A plain classifier whose class activation map is the localization.
+
+    ``backbone`` (last output ``B x D' x h x w``) -> optional
+    ``extra_convs`` (``ConvModule`` configs applied in order; e.g.
+    wsolevaluation's VGG16-CAM: ``conv6`` 512 -> 1024, 3x3, ReLU, after
+    ``conv5_3`` without ``pool5``) giving the feature map ``A``
+    (``B x D x h x w``) -> global average pooling (``neck``, must be
+    ``GlobalAveragePooling``) -> linear head (``head.fc``, ``D -> C``).
+    Training, ``'loss'`` and ``'tensor'`` modes are mmpretrain's
+    ``ImageClassifier``'s (``'tensor'`` returns ``B x C`` logits, so a CAM
+    checkpoint can serve as LowCAM's evaluator through
+    :class:`ClassifierEvaluator`).
+
+    ``predict`` adds (docs/conventions.md) ``pred_score`` (softmax),
+    ``pred_label``, ``score_map`` = the CAM of class ``c``,
+
+    .. math:: M_c = \frac{1}{D} \sum_d w_{c,d} A_d \quad (h \times w),
+
+    as wsolevaluation's ``VggCam`` (channel mean, no ReLU, no fc bias; the
+    metric min-max normalises), and ``pred_bboxes`` (``1 x 4``): the tight
+    box of the cells above ``test_cfg['box_threshold']`` of the min-max
+    normalised map (:func:`boxes_from_score_maps`, ``box_mode`` default
+    ``'cover'``), clipped to ``img_shape``. ``c`` is the sample's
+    ``gt_label`` when ``cam_class='gt'`` (the default, as wsolevaluation,
+    which scores the GT class's map) and the sample has one, else the
+    top-1 predicted class.
+
+    Args:
+        backbone (dict): mmpretrain backbone; its last output is used.
+        neck (dict): must build ``GlobalAveragePooling``.
+        head (dict): a head with a linear ``fc`` (``LinearClsHead``).
+        extra_convs (Sequence[dict], optional): ``ConvModule`` kwargs.
+        cam_class (str): ``'gt'`` or ``'pred'``.
+        test_cfg (dict, optional): ``box_threshold`` (default 0.5),
+            ``box_mode`` (default ``'cover'``).
+        train_cfg, data_preprocessor, init_cfg: as ``ImageClassifier``.
+    """
+
+    def __init__(self,
+                 backbone: dict,
+                 head: dict,
+                 neck: dict = dict(type='GlobalAveragePooling'),
+                 extra_convs: Optional[Sequence[dict]] = None,
+                 cam_class: str = 'gt',
+                 test_cfg: Optional[dict] = None,
+                 train_cfg: Optional[dict] = None,
+                 data_preprocessor: Optional[dict] = None,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(
+            backbone=backbone,
+            neck=neck,
+            head=head,
+            train_cfg=train_cfg,
+            data_preprocessor=data_preprocessor,
+            init_cfg=init_cfg)
+        if cam_class not in CAM_CLASSES:
+            raise ValueError(f'CAM: cam_class must be one of {CAM_CLASSES}, '
+                             f'got {cam_class!r}.')
+        self.cam_class = cam_class
+        test_cfg = dict(test_cfg or {})
+        self.box_threshold = float(test_cfg.pop('box_threshold', 0.5))
+        self.box_mode = test_cfg.pop('box_mode', 'cover')
+        if test_cfg:
+            raise ValueError(f'CAM: unknown test_cfg keys {sorted(test_cfg)}'
+                             "; supported: ['box_threshold', 'box_mode'].")
+        if self.box_mode not in BOX_MODES:
+            raise ValueError(f'CAM: test_cfg.box_mode must be one of '
+                             f'{BOX_MODES}, got {self.box_mode!r}.')
+        if not isinstance(self.neck, GlobalAveragePooling):
+            raise TypeError(
+                'CAM: the neck must be GlobalAveragePooling (the CAM is '
+                'exact only for average pooling followed by a linear layer)'
+                f', got {type(self.neck).__name__}.')
+        if not isinstance(getattr(self.head, 'fc', None), nn.Linear):
+            raise TypeError(
+                'CAM: the head must have a linear `fc` (e.g. LinearClsHead) '
+                f'whose weights weigh the feature maps; got '
+                f'{type(self.head).__name__}.')
+        self.extra_convs = nn.Sequential(*[
+            ConvModule(**copy.deepcopy(dict(cfg))) for cfg in extra_convs or ()
+        ])
+
+    def feature_map(self, inputs: torch.Tensor) -> torch.Tensor:
+        """The map ``A`` the CAM weighs: ``B x D x h x w``."""
+        feats = self.backbone(inputs)
+        if isinstance(feats, (tuple, list)):
+            feats = feats[-1]
+        if feats.dim() != 4:
+            raise ValueError(
+                'CAM: the backbone must output spatial features B x D x h x '
+                f'w (no classifier inside it), got {tuple(feats.shape)}.')
+        return self.extra_convs(feats)
+
+    def extract_feat(self, inputs: torch.Tensor, stage: str = 'neck'):
+        """mmpretrain's stages; ``'backbone'`` includes ``extra_convs``."""
+        assert stage in ('backbone', 'neck', 'pre_logits'), \
+            f'Invalid output stage "{stage}"'
+        x = (self.feature_map(inputs), )
+        if stage == 'backbone':
+            return x
+        x = self.neck(x)
+        if stage == 'neck':
+            return x
+        return self.head.pre_logits(x)
+
+    def class_activation_maps(self, feats: torch.Tensor,
+                              classes: torch.Tensor) -> torch.Tensor:
+        """``M_c`` for one class per sample.
+
+        Args:
+            feats (Tensor): ``A``, ``B x D x h x w``.
+            classes (Tensor): ``(B,)`` class indices.
+
+        Returns:
+            Tensor: ``B x h x w``.
+        """
+        weights = self.head.fc.weight[classes]  # B x D
+        return (weights[:, :, None, None] * feats).mean(dim=1)
+
+    def predict(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List[DataSample]] = None,
+                **kwargs) -> List[DataSample]:
+        """Scores, label, ``score_map`` (CAM) and ``pred_bboxes``."""
+        feats = self.feature_map(inputs)
+        logits = self.head((self.neck((feats, ))[-1], ))
+        scores = torch.softmax(logits.detach().float(), dim=1)
+        pred = scores.argmax(dim=1)
+        if data_samples is None:
+            data_samples = [DataSample() for _ in range(inputs.size(0))]
+        classes = pred
+        if self.cam_class == 'gt':
+            has_gt = [
+                'gt_label' in s and s.gt_label.numel() > 0
+                for s in data_samples
+            ]
+            if any(has_gt):
+                gt = torch.tensor(
+                    [
+                        int(s.gt_label.reshape(-1)[0]) if h else -1
+                        for s, h in zip(data_samples, has_gt)
+                    ],
+                    device=pred.device)
+                classes = torch.where(gt >= 0, gt, pred)
+        cams = self.class_activation_maps(feats, classes).detach().float()
+        in_h, in_w = inputs.shape[-2:]
+        boxes = boxes_from_score_maps(
+            minmax_normalize(cams), self.box_threshold, (in_h, in_w),
+            self.box_mode)
+        limits = torch.tensor(
+            [[s.get('img_shape', (in_h, in_w))[1],
+              s.get('img_shape', (in_h, in_w))[0]] for s in data_samples],
+            dtype=boxes.dtype,
+            device=boxes.device).repeat(1, 2)
+        boxes = torch.minimum(boxes, limits)
+        for i, sample in enumerate(data_samples):
+            sample.set_pred_score(scores[i])
+            sample.set_pred_label(pred[i:i + 1])
+            sample.set_field(cams[i], 'score_map', dtype=torch.Tensor)
+            sample.set_field(
+                boxes[i:i + 1], 'pred_bboxes', dtype=torch.Tensor)
+        return data_samples

@@ -1,0 +1,75 @@
+"""One box per score map at a fixed threshold (the ORNet release's rule)."""
+from typing import Tuple
+
+import torch
+
+#: ``'release'``: ``[minx * sx, miny * sy, maxx * sx, maxy * sy]`` (the
+#: release's ``find_bbox``: the last hit cell's *start*); ``'cover'``: the
+#: box covering the hit cells in continuous coordinates, ``(max + 1) * s``.
+BOX_MODES = ('release', 'cover')
+
+
+def minmax_normalize(maps: torch.Tensor) -> torch.Tensor:
+    """Per-map min-max normalisation to [0, 1] of ``B x h x w`` maps.
+
+    Constant maps become zeros (and so do maps with a NaN), as in
+    wsolevaluation's ``normalize_scoremap``.
+    """
+    flat = maps.flatten(1)
+    low = flat.amin(dim=1)[:, None, None]
+    high = flat.amax(dim=1)[:, None, None]
+    span = high - low
+    out = (maps - low) / torch.where(span > 0, span, torch.ones_like(span))
+    bad = ~(span > 0)  # constant or NaN
+    return torch.where(bad, torch.zeros_like(out), out)
+
+
+def boxes_from_score_maps(maps: torch.Tensor,
+                          threshold: float,
+                          input_size: Tuple[int, int],
+                          mode: str = 'release') -> torch.Tensor:
+    """Tight box around *all* cells of each map above ``threshold``.
+
+    The ORNet release's ``find_bbox``: no connected components; the map
+    is at ``input_size / map size`` scale (``sx = W / w``, ``sy = H / h``;
+    4 for ``p^a`` on a 224 input); a map with no cell above the threshold
+    gives the whole input ``[0, 0, W, H]``. Vectorised over the batch on the
+    maps' device.
+
+    Args:
+        maps (Tensor): ``B x h x w`` score maps.
+        threshold (float): cells with ``map > threshold`` are hits.
+        input_size (tuple[int, int]): ``(H, W)`` of the network input.
+        mode (str): ``'release'`` (default) or ``'cover'``, see
+            :data:`BOX_MODES`.
+
+    Returns:
+        Tensor: ``B x 4`` float boxes ``x0, y0, x1, y1`` in the input frame.
+    """
+    if mode not in BOX_MODES:
+        raise ValueError(f'boxes_from_score_maps: mode must be one of '
+                         f'{BOX_MODES}, got {mode!r}.')
+    if maps.dim() != 3:
+        raise ValueError('boxes_from_score_maps: maps must be B x h x w, got '
+                         f'{tuple(maps.shape)}.')
+    _, height, width = maps.shape
+    in_h, in_w = input_size
+    scale_y, scale_x = in_h / height, in_w / width
+    hit = maps > threshold
+    rows = torch.arange(height, device=maps.device)
+    cols = torch.arange(width, device=maps.device)
+    row_hit = hit.any(dim=2)
+    col_hit = hit.any(dim=1)
+    found = row_hit.any(dim=1)
+    min_y = torch.where(row_hit, rows, height).amin(dim=1)
+    max_y = torch.where(row_hit, rows, -1).amax(dim=1)
+    min_x = torch.where(col_hit, cols, width).amin(dim=1)
+    max_x = torch.where(col_hit, cols, -1).amax(dim=1)
+    end = 1 if mode == 'cover' else 0
+    boxes = torch.stack([
+        min_x * scale_x, min_y * scale_y, (max_x + end) * scale_x,
+        (max_y + end) * scale_y
+    ],
+                        dim=1).float()
+    whole = boxes.new_tensor([0.0, 0.0, float(in_w), float(in_h)])
+    return torch.where(found[:, None], boxes, whole)
