@@ -1,0 +1,3 @@
+from .transforms import HideAndSeek
+
+__all__ = ['HideAndSeek']

@@ -1,0 +1,3 @@
+from .hide_and_seek import HideAndSeek
+
+__all__ = ['HideAndSeek']
