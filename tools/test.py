@@ -4,12 +4,17 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
-from mmengine.evaluator import DumpResults
-from mmengine.runner import Runner
+# the repository root, so that configs under projects/ can
+# `custom_imports` their `projects.<name>` package without PYTHONPATH
+# (tools/dist_*.sh set PYTHONPATH the same way)
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmwsol  # noqa: F401  (dependency check, checkpoint loader)
-from mmwsol.utils import setup_cpu_distributed
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.evaluator import DumpResults  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+import mmwsol  # noqa: F401,E402  (dependency check, checkpoint loader)
+from mmwsol.utils import setup_cpu_distributed  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -22,6 +27,10 @@ def parse_args(argv=None):
         help='the directory to save the file containing evaluation metrics')
     parser.add_argument(
         '--out', help='dump the predictions to this pickle file')
+    parser.add_argument(
+        '--show-dir',
+        help='draw every test image (score map, predicted and GT boxes, '
+        'class) into this folder as PNGs')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -54,6 +63,14 @@ def merge_args(cfg, args):
     cfg.load_from = args.checkpoint
     if args.no_pin_memory and cfg.get('test_dataloader') is not None:
         cfg.test_dataloader['pin_memory'] = False
+    if args.show_dir is not None:
+        vis = cfg.default_hooks.get('visualization')
+        if vis is None or vis.get('type') != 'LocalizationVisualizationHook':
+            sys.exit('error: --show-dir needs default_hooks.visualization '
+                     'to be a LocalizationVisualizationHook '
+                     '(configs/_base_/default_runtime.py sets one)')
+        vis.update(
+            enable=True, indices=None, num_images=None, out_dir=args.show_dir)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     return cfg

@@ -4,11 +4,16 @@ import os
 import os.path as osp
 import sys
 
-from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+# the repository root, so that configs under projects/ can
+# `custom_imports` their `projects.<name>` package without PYTHONPATH
+# (tools/dist_*.sh set PYTHONPATH the same way)
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import mmwsol  # noqa: F401  (dependency check, checkpoint loader)
-from mmwsol.utils import setup_cpu_distributed
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
+
+import mmwsol  # noqa: F401,E402  (dependency check, checkpoint loader)
+from mmwsol.utils import setup_cpu_distributed  # noqa: E402
 
 
 def parse_args(argv=None):

@@ -10,3 +10,6 @@ _base_ = [
     '../_base_/schedules/cam_wsolevaluation_cub.py',
     '../_base_/default_runtime.py',
 ]
+
+# also keep the best checkpoint by 'wsol/MaxBoxAccV2' (best_*.pth)
+default_hooks = dict(checkpoint=dict(save_best='wsol/MaxBoxAccV2'))

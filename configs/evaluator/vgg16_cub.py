@@ -16,3 +16,6 @@ _base_ = [
 val_evaluator = dict(type='Accuracy', topk=(1, 5))
 test_evaluator = val_evaluator
 randomness = dict(seed=1)
+
+# also keep the best checkpoint by 'accuracy/top1' (best_*.pth)
+default_hooks = dict(checkpoint=dict(save_best='accuracy/top1'))

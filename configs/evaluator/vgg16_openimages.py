@@ -19,3 +19,6 @@ test_evaluator = val_evaluator
 param_scheduler = dict(end=50)
 train_cfg = dict(max_epochs=50, val_interval=5)
 randomness = dict(seed=1)
+
+# also keep the best checkpoint by 'accuracy/top1' (best_*.pth)
+default_hooks = dict(checkpoint=dict(save_best='accuracy/top1'))

@@ -34,3 +34,6 @@ custom_hooks = [
 ]
 train_cfg = dict(max_epochs=20, val_interval=2)
 randomness = dict(seed=517)
+
+# also keep the best checkpoint by 'wsol/PxAP' (best_*.pth)
+default_hooks = dict(checkpoint=dict(save_best='wsol/PxAP'))

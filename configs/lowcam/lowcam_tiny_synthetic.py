@@ -49,5 +49,9 @@ find_unused_parameters = True
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2))
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=1,
+        max_keep_ckpts=2,
+        save_best='wsol/MaxBoxAccV2'))
 randomness = dict(seed=0)

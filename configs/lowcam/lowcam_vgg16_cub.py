@@ -25,3 +25,6 @@ model = dict(
 val_evaluator = dict(pxap_upsample='bicubic')
 test_evaluator = val_evaluator
 randomness = dict(seed=517)
+
+# also keep the best checkpoint by 'wsol/GT-known Loc' (best_*.pth)
+default_hooks = dict(checkpoint=dict(save_best='wsol/GT-known Loc'))

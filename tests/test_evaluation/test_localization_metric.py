@@ -221,3 +221,56 @@ def test_mask_only_samples_give_pxap():
                                gt_mask=np.zeros((2, 2))))
     with pytest.raises(ValueError, match='has no GT box'):
         metric.process({}, samples)
+
+
+def test_unnormalized_maps_must_be_probabilities():
+    """ORNet's protocol thresholds p^a as it is; a raw CAM (values far
+    outside [0, 1]) would give boxes at meaningless thresholds."""
+    blob = np.zeros((20, 20))
+    blob[10:18, 10:18] = 1.0
+    cam = blob * 7.0 - 2.0  # range [-2, 5]
+    sample = make_sample(cam, (20, 20), (20, 20), [[10, 10, 17, 17]])
+    with pytest.raises(ValueError, match='map_normalization=.minmax'):
+        run(LocalizationMetric(protocol='ornet'), [sample])
+    res = run(LocalizationMetric(protocol='ornet', map_normalization='minmax'),
+              [sample])
+    assert res['wsol/GT-known Loc'] == 100.0  # the blob's box
+    # a probability map is taken as it is
+    assert run(LocalizationMetric(protocol='ornet'),
+               [make_sample(blob * 0.8, (20, 20), (20, 20),
+                            [[10, 10, 17, 17]])])['wsol/GT-known Loc'] == 100.
+
+
+def test_pxap_upsample_counts_every_pixel():
+    """A peaky 7x7 map upsampled bicubic overshoots [0, 1]; the PxAP-only
+    upsampling normalises again (minmax) or clips (none), as wsolevaluation
+    normalises after its resize, so no pixel falls out of the histogram."""
+    from .test_pxap import reference_pxap
+    from mmwsol.evaluation.functional.score_map_ops import \
+        upsample_score_maps
+    rng = np.random.default_rng(3)
+    maps = rng.random((6, 7, 7)) * 0.2
+    maps[:, 2:5, 2:5] = 1.0  # a step: bicubic overshoot and undershoot
+    masks = np.zeros((6, 28, 28), np.uint8)
+    masks[:, 8:20, 8:20] = 1
+    masks[:, 0, :] = 255
+    up = upsample_score_maps(torch.as_tensor(maps), (28, 28),
+                             'bicubic').numpy()
+    assert up.min() < 0 and up.max() > 1  # the case under test
+    thresholds = np.arange(0, 1, 0.01)
+    clipped = np.clip(up, 0, 1)
+    lo = up.min(axis=(1, 2), keepdims=True)
+    hi = up.max(axis=(1, 2), keepdims=True)
+    renormed = (up - lo) / (hi - lo)
+    for normalization, expected_maps in (('none', clipped),
+                                         ('minmax', renormed)):
+        metric = LocalizationMetric(
+            protocol='ornet', cam_thresholds=thresholds, box_scale=4,
+            map_normalization=normalization, pxap_upsample='bicubic')
+        samples = [
+            make_sample(m, (28, 28), (28, 28), [[8, 8, 19, 19]], gt_mask=k)
+            for m, k in zip(maps, masks)
+        ]
+        got = run(metric, samples)['wsol/PxAP']
+        assert got == pytest.approx(
+            reference_pxap(expected_maps, masks, thresholds), abs=1e-9)

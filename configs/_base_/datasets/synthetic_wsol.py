@@ -53,7 +53,9 @@ val_dataloader = dict(
         split='test',
         test_mode=True,
         pipeline=test_pipeline))
-val_evaluator = dict(type='LocalizationMetric')
+# wsolevaluation protocol (the default); pxap_upsample lets the same config
+# give PxAP under `test_evaluator.protocol=ornet` too (maps at native size)
+val_evaluator = dict(type='LocalizationMetric', pxap_upsample='bicubic')
 
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -103,7 +103,9 @@ class LocalizationMetric(BaseMetric):
         ornet_gt_bboxes (str): ``unclipped`` or ``packed`` (see above).
         pxap_upsample (str, optional): with ``gt_mask`` and a map evaluated
             below the mask size (``map_upsample='none'``), upsample the
-            normalised map this way for PxAP only; default: refuse.
+            normalised map this way for PxAP only, then normalise it again
+            (``minmax``) or clip it to [0, 1] (``none``), so that no
+            interpolation overshoot leaves the histogram; default: refuse.
         num_threads (int, optional): threads of the wsolevaluation box
             kernel; default ``torch.get_num_threads()``.
         collect_device (str): ``cpu`` or ``gpu``.
@@ -247,6 +249,22 @@ class LocalizationMetric(BaseMetric):
             sample['ori_gt_bboxes'], scale,
             None if crop is None else _np(crop, np.float64)[:2])
 
+    def _check_unnormalized_range(self, maps, samples):
+        """Maps compared as they are against thresholds in [0, 1] must be
+        in [0, 1] (LowCAM's p^a is a probability; a CAM is not)."""
+        finite = maps[torch.isfinite(maps)]
+        if finite.numel() == 0:
+            return
+        low, high = float(finite.min()), float(finite.max())
+        if low < -1e-6 or high > 1 + 1e-6:
+            raise ValueError(
+                f'{_name(samples[0])} (and its batch): score maps range over '
+                f'[{low:.4g}, {high:.4g}], but map_normalization=\'none\' '
+                f'({self.protocol} protocol) compares them as they are with '
+                'thresholds in [0, 1]. Maps that are not probabilities '
+                '(e.g. CAM) need map_normalization=\'minmax\' (--cfg-options '
+                'test_evaluator.map_normalization=minmax).')
+
     def _group_records(self, samples):
         """Records of samples sharing map and image sizes."""
         img_shape = tuple(int(s) for s in samples[0]['img_shape'][:2])
@@ -256,6 +274,8 @@ class LocalizationMetric(BaseMetric):
         maps = maps.to(torch.float64)
         maps = upsample_score_maps(maps, img_shape, self.map_upsample)
         maps, invalid = normalize_score_maps(maps, self.map_normalization)
+        if self.map_normalization == 'none':
+            self._check_unnormalized_range(maps, samples)
         box_scale = 1
         if self.protocol == 'ornet':
             box_scale = self.box_scale
@@ -307,8 +327,16 @@ class LocalizationMetric(BaseMetric):
                         f'{tuple(maps.shape[1:])} differ; PxAP needs the map '
                         'at the mask size: set map_upsample, or '
                         'pxap_upsample to upsample it for PxAP only')
+                # upsample, then normalise again (wsolevaluation's order):
+                # bicubic over/undershoot outside [0, 1] would otherwise
+                # fall outside the histogram and drop those pixels
                 pxap_maps = upsample_score_maps(maps, masks.shape[1:],
                                                 self.pxap_upsample)
+                if self.map_normalization != 'none':
+                    pxap_maps, _ = normalize_score_maps(
+                        pxap_maps, self.map_normalization)
+                else:  # probabilities: keep the overshoot in [0, 1]
+                    pxap_maps = pxap_maps.clamp(0, 1)
             hist = mask_score_histograms(pxap_maps, masks,
                                          self.cam_thresholds)
 
