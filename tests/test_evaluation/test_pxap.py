@@ -57,3 +57,21 @@ def test_mask_only_dataset():
         maps, None, gt_masks=masks, cam_thresholds=[0, 0.5],
         pred_labels=[3], gt_labels=[3])
     assert res == {'PxAP': 50.0, 'Top-1 Cls': 100.0}
+
+
+def test_unnormalized_maps_outside_unit_range_are_refused():
+    """Out-of-range values would silently fall out of the PxAP histogram
+    and be thresholded at meaningless levels by the ORNet boxes."""
+    maps = np.zeros((2, 8, 8))
+    maps[:, 2:6, 2:6] = 3.0  # a raw CAM
+    masks = np.zeros((2, 8, 8), np.uint8)
+    masks[:, 2:6, 2:6] = 1
+    boxes = [np.array([[2, 2, 5, 5]])] * 2
+    for protocol in ('wsolevaluation', 'ornet'):
+        with pytest.raises(ValueError, match='map_normalization="minmax"'):
+            evaluate_score_maps(maps, boxes, gt_masks=masks,
+                                protocol=protocol)
+        res = evaluate_score_maps(maps, boxes, gt_masks=masks,
+                                  protocol=protocol,
+                                  map_normalization='minmax')
+        assert res['PxAP'] == 100.0

@@ -294,11 +294,15 @@ def test_tools_train_runs_a_few_iterations_and_validates(
         'default_hooks.logger.interval=1'
     ]
     work_dir = tmp_path / 'work'
+    # as a user runs it: no PYTHONPATH, from another directory; the tool
+    # puts the repository root on sys.path so `projects.*` imports
+    env = {k: v for k, v in tool_env.items() if k != 'PYTHONPATH'}
     proc = subprocess.run(
-        [sys.executable, 'tools/train.py', PROJECT_CFG, '--work-dir',
+        [sys.executable, osp.join(repo_root, 'tools/train.py'),
+         osp.join(repo_root, PROJECT_CFG), '--work-dir',
          str(work_dir), '--cfg-options'] + opts,
-        cwd=repo_root,
-        env=tool_env,
+        cwd=tmp_path,
+        env=env,
         capture_output=True,
         text=True,
         timeout=600)

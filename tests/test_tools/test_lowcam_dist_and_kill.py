@@ -98,8 +98,11 @@ def test_dist_train_both_phases_and_dist_test(tmp_path, tool_env, repo_root,
     run([
         'tools/test.py', LOWCAM,
         str(work / 'epoch_2.pth'), '--work-dir',
-        str(one_dir), '--cfg-options'
+        str(one_dir), '--show-dir',
+        str(tmp_path / 'show'), '--cfg-options'
     ] + data_options(), env, repo_root)
+    # --show-dir: a picture of every one of the 20 test images
+    assert len(glob.glob(str(tmp_path / 'show' / '*.png'))) == 20
     run_sh([
         'tools/dist_test.sh', LOWCAM,
         str(work / 'epoch_2.pth'), '2', '--work-dir',

@@ -66,7 +66,27 @@ def parse_args(argv=None):
         default=['cam', 'lowcam', 'hide_and_seek'])
     parser.add_argument(
         '--work-dir', default=osp.join('work_dirs', 'synthetic_benchmark'))
-    return parser.parse_args(argv)
+    parser.add_argument(
+        '--generator',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='a variant of the benchmark: generator parameters for every '
+        'dataloader (SyntheticWSOLParams, e.g. body_hue_window=0.5); use a '
+        'separate --work-dir')
+    args = parser.parse_args(argv)
+    for item in args.generator:
+        if '=' not in item:
+            parser.error(f'--generator takes KEY=VALUE, got {item!r}')
+    return args
+
+
+def generator_options(items):
+    return [
+        f'{loader}.dataset.generator.{item}' for item in items
+        for loader in ('train_dataloader', 'val_dataloader',
+                       'test_dataloader')
+    ]
 
 
 def run_tool(args, log_file):
@@ -86,13 +106,13 @@ def run_tool(args, log_file):
     print(f'  done in {time.time() - start:.0f} s', flush=True)
 
 
-def train(method, seed, work_dir, evaluator_ckpt=None):
+def train(method, seed, work_dir, generator, evaluator_ckpt=None):
     run_dir = osp.join(work_dir, f'seed{seed}', method)
     ckpt = osp.join(run_dir, f'epoch_{MAX_EPOCHS}.pth')
     if osp.isfile(ckpt):
         print(f'{ckpt} exists: training of {method}, seed {seed} skipped')
         return ckpt
-    options = [f'randomness.seed={seed}']
+    options = [f'randomness.seed={seed}'] + generator_options(generator)
     if evaluator_ckpt is not None:
         options.append(f'model.evaluator.checkpoint={evaluator_ckpt}')
     os.makedirs(run_dir, exist_ok=True)
@@ -103,7 +123,7 @@ def train(method, seed, work_dir, evaluator_ckpt=None):
     return ckpt
 
 
-def test(method, seed, ckpt, protocol, work_dir):
+def test(method, seed, ckpt, protocol, work_dir, generator):
     test_dir = osp.join(work_dir, f'seed{seed}', f'{method}_test_{protocol}')
     result = osp.join(test_dir, 'metrics.json')
     if not osp.isfile(result):
@@ -112,7 +132,7 @@ def test(method, seed, ckpt, protocol, work_dir):
             f'test_evaluator.protocol={protocol}',
             # no pictures of every validation image here
             'default_hooks.visualization.enable=False'
-        ]
+        ] + generator_options(generator)
         if protocol == 'ornet' and method != 'lowcam':
             # ORNet thresholds LowCAM's p^a (a probability) as it is; a CAM
             # is min-max normalised first (the metric refuses raw CAMs)
@@ -169,19 +189,23 @@ def main(argv=None):
     for seed in args.seeds:
         cam_ckpt = None
         if 'cam' in methods or 'lowcam' in methods:
-            cam_ckpt = train('cam', seed, work_dir)
+            cam_ckpt = train('cam', seed, work_dir, args.generator)
         for method in methods:
             ckpt = (cam_ckpt if method == 'cam' else train(
-                method, seed, work_dir,
+                method, seed, work_dir, args.generator,
                 cam_ckpt if method == 'lowcam' else None))
             figures = {}
             for protocol in ('wsolevaluation', 'ornet'):
-                metrics = test(method, seed, ckpt, protocol, work_dir)
+                metrics = test(method, seed, ckpt, protocol, work_dir,
+                               args.generator)
                 for name, proto, key in COLUMNS:
                     if proto == protocol:
                         figures[name] = float(metrics[key])
             results[method][seed] = figures
     text = table(results, args.seeds, methods)
+    if args.generator:
+        text = (f'Benchmark variant: generator {" ".join(args.generator)}'
+                '\n\n' + text)
     print(text)
     with open(osp.join(work_dir, 'results.md'), 'w') as f:
         f.write(text + '\n')
