@@ -25,6 +25,9 @@ default_hooks = dict(
         ]),
     # set sampler seed in distributed environment.
     sampler_seed=dict(type='DistSamplerSeedHook'),
+    # datasets with more classes than the model's head stop with a clear
+    # error before the first batch (not an index error inside the loss)
+    class_count=dict(type='ClassCountCheckHook'),
     # score map, boxes and classes of 4 fixed validation images at every
     # validation (vis_data/vis_image/<index>_<image>_<epoch>.png; also in
     # TensorBoard); enable=False to turn it off, out_dir=... for a folder.

@@ -1,0 +1,77 @@
+import subprocess
+import sys
+from types import SimpleNamespace
+
+import pytest
+from mmengine.config import Config
+
+from mmwsol.engine.hooks import ClassCountCheckHook
+
+
+class FakeLogger:
+
+    def __init__(self):
+        self.warnings = []
+
+    def warning(self, msg):
+        self.warnings.append(msg)
+
+
+def fake_runner(num_model, num_data):
+    dataset = SimpleNamespace(
+        metainfo=dict(classes=[f'c{i}' for i in range(num_data)]),
+        data_root='data/CUB_200_2011')
+    loader = SimpleNamespace(dataset=dataset)
+    # a DDP-like wrapper: the hook unwraps .module
+    model = SimpleNamespace(
+        module=SimpleNamespace(head=SimpleNamespace(num_classes=num_model)))
+    return SimpleNamespace(model=model, train_dataloader=loader,
+                           val_dataloader=loader, test_dataloader=loader,
+                           logger=FakeLogger())
+
+
+def test_more_dataset_classes_than_head_outputs_is_an_error():
+    runner = fake_runner(num_model=10, num_data=200)
+    with pytest.raises(ValueError) as err:
+        ClassCountCheckHook().before_train(runner)
+    msg = str(err.value)
+    assert '200 classes' in msg and '10 outputs' in msg
+    assert 'data/CUB_200_2011' in msg and 'num_classes=200' in msg
+
+
+def test_fewer_classes_warns_and_equal_is_silent():
+    runner = fake_runner(num_model=10, num_data=3)
+    hook = ClassCountCheckHook()
+    hook.before_val(runner)
+    assert len(runner.logger.warnings) == 1
+    hook.before_test(runner)  # the same dataset is checked once
+    assert len(runner.logger.warnings) == 1
+    runner = fake_runner(num_model=10, num_data=10)
+    ClassCountCheckHook().before_test(runner)
+    assert runner.logger.warnings == []
+
+
+def test_in_the_default_runtime():
+    cfg = Config.fromfile('configs/cam/cam_tiny_synthetic.py')
+    assert cfg.default_hooks.class_count.type == 'ClassCountCheckHook'
+
+
+def test_train_tool_stops_before_the_first_batch(tmp_path, tool_env,
+                                                  repo_root):
+    opts = []
+    for key, value in (('num_classes', 3), ('image_size', 48),
+                       ('train_per_class', 2), ('test_per_class', 1)):
+        opts.append(f'train_dataloader.dataset.generator.{key}={value}')
+    proc = subprocess.run(
+        [sys.executable, 'tools/train.py', 'configs/cam/cam_tiny_synthetic.py',
+         '--work-dir', str(tmp_path / 'work'), '--no-validate',
+         '--cfg-options', 'model.head.num_classes=2',
+         f'train_dataloader.dataset.cache_root={tmp_path}',
+         'train_dataloader.num_workers=0',
+         'train_dataloader.persistent_workers=False'] + opts,
+        cwd=repo_root, env=tool_env, capture_output=True, text=True,
+        timeout=300)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert 'has 3 classes but the model\'s head has 2 outputs' in log
+    assert 'Epoch(train)' not in log
