@@ -37,3 +37,17 @@ def test_table_mean_and_sample_spread():
     assert lines[3] == '| LowCAM | ' + ' | '.join(['50.0 ± 0.0'] *
                                                   len(names)) + ' |'
     assert '| CAM | 2 | 30.0 |' in text
+
+
+def test_part_analysis_parses_generator_variants_and_hides_parts():
+    import numpy as np
+    import synthetic_part_analysis as parts
+    assert parts.generator_params(
+        ['body_hue_window=0.5', 'num_classes=3',
+         'head_fraction=[0.1, 0.3]']) == dict(
+             body_hue_window=0.5, num_classes=3, head_fraction=[0.1, 0.3])
+    img = np.arange(2 * 2 * 3, dtype=np.uint8).reshape(2, 2, 3)
+    keep = np.array([[True, False], [False, True]])
+    out = parts.hide(img, keep)
+    assert (out[0, 1] == parts.GREY).all() and (out[1, 0] == 118).all()
+    assert (out[0, 0] == img[0, 0]).all() and (out[1, 1] == img[1, 1]).all()
