@@ -7,13 +7,18 @@ Prints the predicted class, its score and the box (``x0, y0, x1, y1`` in
 the image's pixel coordinates) and, with ``--out-file`` / ``--show``, draws
 the score map over the image with the box and the class.
 """
-import argparse
 import os.path as osp
 import sys
 
-from mmengine.config import DictAction
+# the repository root, so that configs under projects/ import their
+# `projects.<name>` package without PYTHONPATH
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmwsol.apis import (draw_localization_result, inference_localizer,
+import argparse  # noqa: E402
+
+from mmengine.config import DictAction  # noqa: E402
+
+from mmwsol.apis import (draw_localization_result, inference_localizer,  # noqa
                          init_localizer)
 
 

@@ -20,15 +20,22 @@ Two measurements on the test split:
 ``--generator`` gives the generator parameters of a benchmark variant (as
 ``tools/analysis/synthetic_benchmark.py --generator``).
 """
-import argparse
-import json
 import os.path as osp
+import sys
 
-import mmcv
-import numpy as np
+# the repository root, so that configs under projects/ import their
+# `projects.<name>` package without PYTHONPATH
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmwsol.apis import inference_localizer, init_localizer
-from mmwsol.datasets.synthetic_generator import (PART_BODY, PART_HEAD,
+import argparse  # noqa: E402
+import json  # noqa: E402
+
+import mmcv  # noqa: E402
+import numpy as np  # noqa: E402
+
+from mmwsol.apis import inference_localizer, init_localizer  # noqa: E402
+from mmwsol.datasets.synthetic_generator import (PART_BODY, PART_HEAD,  # noqa
                                                  prepare_synthetic_wsol)
 
 GREY = 118

@@ -11,15 +11,21 @@ normalised, 0 where a centre crop cut the image away), the predicted box
 both models in labelled panels. Folders are searched recursively for
 .jpg/.jpeg/.png/.bmp/.tif/.tiff/.webp files.
 """
-import argparse
-import os
 import os.path as osp
 import sys
 
-import mmcv
-from mmengine.utils import scandir
+# the repository root, so that configs under projects/ import their
+# `projects.<name>` package without PYTHONPATH
+sys.path.insert(
+    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmwsol.apis import (draw_localization_result, inference_localizer,
+import argparse  # noqa: E402
+import os  # noqa: E402
+
+import mmcv  # noqa: E402
+from mmengine.utils import scandir  # noqa: E402
+
+from mmwsol.apis import (draw_localization_result, inference_localizer,  # noqa
                          init_localizer)
 from mmwsol.visualization import LocalizationVisualizer, labelled_panels
 
