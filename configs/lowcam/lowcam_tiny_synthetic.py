@@ -45,6 +45,10 @@ custom_hooks = [
 train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=8)
 val_cfg = dict()
 test_cfg = dict()
+# wsolevaluation protocol (the dataset default); pxap_upsample gives
+# PxAP under `test_evaluator.protocol=ornet` too (native-size maps)
+val_evaluator = dict(pxap_upsample='bicubic')
+test_evaluator = val_evaluator
 find_unused_parameters = True
 
 default_hooks = dict(

@@ -672,8 +672,10 @@ def write_synthetic_wsol(out_dir: str,
     if num_workers > 0:
         import functools
         import multiprocessing as mp
-        method = 'fork' if 'fork' in mp.get_all_start_methods() else 'spawn'
-        with mp.get_context(method).Pool(
+        # spawn, not fork: a forked child inherits OpenCV's (and OpenMP's)
+        # thread-pool state from a parent that has used them and can
+        # deadlock in its first cv2 call (seen in cv2.setNumThreads)
+        with mp.get_context('spawn').Pool(
                 num_workers, initializer=_init_worker,
                 initargs=(gen.params, )) as pool:
             results = pool.map(

@@ -40,6 +40,9 @@ def files(tmp_path_factory):
     mmcv.imwrite(img, str(root / 'images/obj.png'))
     wide = rng.integers(0, 255, (100, 200, 3), dtype=np.uint8)
     mmcv.imwrite(wide, str(root / 'images/wide.jpg'))
+    # fixed initial weights: an unseeded draw can give a degenerate map
+    # (e.g. a zero-width box), which made the suite flaky
+    torch.manual_seed(0)
     return dict(
         root=root,
         image=str(root / 'images/obj.png'),
@@ -145,7 +148,9 @@ def test_centre_crop_pipeline_inverted(files):
     assert smap.shape == (100, 200)
     assert np.all(smap[:, :62] == 0) and np.all(smap[:, 137:] == 0)
     assert np.all(smap[:12] == 0) and np.all(smap[87:] == 0)
-    assert smap[12:87, 62:137].max() == pytest.approx(1.0)
+    # the normalised native map's maximum (1) is sampled bilinearly at the
+    # original pixels, which need not hit the native pixel centre exactly
+    assert 0.9 < smap[12:87, 62:137].max() <= 1.0
     x0, y0, x1, y1 = result['pred_bbox']
     assert 62.5 - 1e-3 <= x0 < x1 <= 137.5 + 1e-3
     assert 12.5 - 1e-3 <= y0 < y1 <= 87.5 + 1e-3

@@ -103,8 +103,10 @@ def _prepare_worker(cache_root, queue):
 
 
 def test_concurrent_processes_build_one_copy(tmp_path):
-    # fork: the children start at once, without re-importing anything
-    ctx = multiprocessing.get_context('fork')
+    # spawn, not fork: the test process may already run OpenMP/numba
+    # threads (metric tests), and a forked child can deadlock on their
+    # locks
+    ctx = multiprocessing.get_context('spawn')
     queue = ctx.Queue()
     procs = [
         ctx.Process(target=_prepare_worker, args=(str(tmp_path), queue))
@@ -138,7 +140,10 @@ def _dist_worker(rank, world_size, init_file, cache_root, queue):
 
 
 def test_distributed_ranks_share_one_copy(tmp_path):
-    ctx = multiprocessing.get_context('fork')
+    # spawn, not fork: the test process may already run OpenMP/numba
+    # threads (metric tests), and a forked child can deadlock on their
+    # locks
+    ctx = multiprocessing.get_context('spawn')
     queue = ctx.Queue()
     cache_root = str(tmp_path / 'cache')
     procs = [

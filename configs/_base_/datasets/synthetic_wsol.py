@@ -53,9 +53,7 @@ val_dataloader = dict(
         split='test',
         test_mode=True,
         pipeline=test_pipeline))
-# wsolevaluation protocol (the default); pxap_upsample lets the same config
-# give PxAP under `test_evaluator.protocol=ornet` too (maps at native size)
-val_evaluator = dict(type='LocalizationMetric', pxap_upsample='bicubic')
+val_evaluator = dict(type='LocalizationMetric')
 
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator
