@@ -14,7 +14,8 @@ from mmengine.evaluator import DumpResults  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mmwsol  # noqa: F401,E402  (dependency check, checkpoint loader)
-from mmwsol.utils import setup_cpu_distributed  # noqa: E402
+from mmwsol.utils import (setup_cpu_distributed,  # noqa: E402
+                          teardown_distributed)
 
 
 def parse_args(argv=None):
@@ -97,7 +98,9 @@ def main(argv=None):
             sys.exit('error: --out must be a .pkl or .pickle file')
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
-    return runner.test()
+    metrics = runner.test()
+    teardown_distributed()
+    return metrics
 
 
 if __name__ == '__main__':

@@ -13,7 +13,8 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mmwsol  # noqa: F401,E402  (dependency check, checkpoint loader)
-from mmwsol.utils import setup_cpu_distributed  # noqa: E402
+from mmwsol.utils import (setup_cpu_distributed,  # noqa: E402
+                          teardown_distributed)
 
 
 def parse_args(argv=None):
@@ -145,6 +146,7 @@ def main(argv=None):
         from mmwsol.registry import RUNNERS
         runner = RUNNERS.build(cfg)
     runner.train()
+    teardown_distributed()
 
 
 if __name__ == '__main__':

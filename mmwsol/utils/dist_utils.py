@@ -54,3 +54,18 @@ def setup_cpu_distributed(cfg: Config) -> bool:
     wrapper['device_ids'] = None
     cfg.model_wrapper_cfg = wrapper
     return True
+
+
+def teardown_distributed() -> None:
+    """Wait for every rank, then destroy the default process group.
+
+    mmengine leaves the process group to the interpreter's exit, where a
+    rank that finishes first can tear gloo's threads down under the other
+    rank's last collective (seen as ``terminate called without an active
+    exception`` and exit code -6 at the end of a 2-process CPU run). The
+    tools call this after training or testing; it does nothing outside a
+    distributed run.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
