@@ -51,3 +51,12 @@ def test_part_analysis_parses_generator_variants_and_hides_parts():
     out = parts.hide(img, keep)
     assert (out[0, 1] == parts.GREY).all() and (out[1, 0] == 118).all()
     assert (out[0, 0] == img[0, 0]).all() and (out[1, 1] == img[1, 1]).all()
+
+
+def test_table_of_one_seed_has_no_spread():
+    names = [c[0] for c in bench.COLUMNS]
+    results = {'cam': {0: {n: 12.34 for n in names}}}
+    text = bench.table(results, [0], ['cam'])
+    assert text.splitlines()[2] == '| CAM | ' + ' | '.join(
+        ['12.3'] * len(names)) + ' |'
+    assert '±' not in text.splitlines()[2]

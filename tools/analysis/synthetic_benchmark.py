@@ -163,12 +163,17 @@ def table(results, seeds, methods):
         cells = [METHODS[method][0]]
         for name, _, _ in COLUMNS:
             values = np.array([results[method][s][name] for s in seeds])
-            spread = values.std(ddof=1) if len(values) > 1 else 0.0
-            cells.append(f'{values.mean():.1f} ± {spread:.1f}')
+            if len(values) > 1:
+                cells.append(
+                    f'{values.mean():.1f} ± {values.std(ddof=1):.1f}')
+            else:  # one seed: no spread to show
+                cells.append(f'{values.mean():.1f}')
         lines.append('| ' + ' | '.join(cells) + ' |')
     lines.append('')
     lines.append(f'Mean ± sample standard deviation over seeds {seeds}. '
-                 'Per seed:')
+                 'Per seed:' if len(seeds) > 1 else
+                 f'One seed ({seeds[0]}): rerun with --seeds 0 1 2 for the '
+                 'spread. Per seed:')
     lines.append('')
     lines.append('| Method | Seed | ' + ' | '.join(c[0] for c in COLUMNS) +
                  ' |')
