@@ -4,7 +4,7 @@
 # embedded synthetic benchmark (generated on first use), evaluate both with
 # tools/test.py, print the comparison table and draw CAM vs LowCAM pictures.
 #   bash tools/quickstart.sh [--seeds 0 1 2] [--methods cam lowcam ...]
-# About 5 minutes on 2 CPU cores (about 1.5 more for the first-time set-up).
+# About 4 minutes on 2 CPU cores (about 1.5 more for the first-time set-up).
 # Outputs: work_dirs/quickstart/{results.md,results.json,seed*/,pictures/}.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
