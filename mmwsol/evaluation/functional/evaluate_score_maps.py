@@ -11,7 +11,7 @@ from .localization_figures import (LOC_IOU, LocalizationCounts,
                                    summarize_localization)
 from .protocols import as_cam_thresholds, as_iou_thresholds, check_protocol
 from .pxap import mask_score_histograms
-from .score_map_ops import normalize_score_maps
+from .score_map_ops import normalize_score_maps, range_outside_unit
 
 __all__ = ['evaluate_score_maps']
 
@@ -188,15 +188,15 @@ def evaluate_score_maps(score_maps,
         height, width = batch.shape[1:]
         maps = torch.from_numpy(batch).to(device)
         maps, invalid = normalize_score_maps(maps, map_normalization)
-        if map_normalization == 'none':
-            finite = maps[torch.isfinite(maps)]
-            if finite.numel() and (finite.min() < 0 or finite.max() > 1):
-                raise ValueError(
-                    f'score maps {start}-{start + len(batch) - 1} range over '
-                    f'[{float(finite.min()):.4g}, {float(finite.max()):.4g}]'
-                    '; with map_normalization="none" they must lie in '
-                    '[0, 1] (thresholds and PxAP bins are in [0, 1]). Pass '
-                    'map_normalization="minmax" for raw CAMs.')
+        outside = (range_outside_unit(maps)
+                   if map_normalization == 'none' else None)
+        if outside is not None:
+            raise ValueError(
+                f'score maps {start}-{start + len(batch) - 1} range over '
+                f'[{outside[0]:.4g}, {outside[1]:.4g}]'
+                '; with map_normalization="none" they must lie in '
+                '[0, 1] (thresholds and PxAP bins are in [0, 1]). Pass '
+                'map_normalization="minmax" for raw CAMs.')
         if gt_boxes is None:
             boxes = None
         elif protocol == 'wsolevaluation':

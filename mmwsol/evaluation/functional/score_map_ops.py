@@ -9,7 +9,8 @@ import torch
 import torch.nn.functional as F
 
 __all__ = [
-    'upsample_score_maps', 'normalize_score_maps', 'quantize_score_maps'
+    'upsample_score_maps', 'normalize_score_maps', 'quantize_score_maps',
+    'range_outside_unit'
 ]
 
 UPSAMPLE_MODES = ('bicubic', 'bilinear', 'nearest', 'none')
@@ -114,6 +115,30 @@ def _normalize_numpy(maps, mode):
     if invalid.any():
         flat = np.where(invalid[:, None], 0, flat).astype(flat.dtype)
     return np.ascontiguousarray(flat.reshape(maps.shape)), invalid
+
+
+def range_outside_unit(maps, tolerance: float = 0.0):
+    """The ``(low, high)`` range of the finite values of ``maps`` when it
+    leaves ``[-tolerance, 1 + tolerance]``, else None.
+
+    Maps used as they are (``map_normalization='none'``) must be in [0, 1]:
+    thresholds and PxAP bins live there (LowCAM's ``p^a`` is a probability;
+    a raw CAM is not). Non-finite values are left to the normalisation.
+
+    Args:
+        maps (Tensor): maps of any shape, any device.
+        tolerance (float): slack on both ends. Defaults to 0.
+
+    Returns:
+        tuple[float, float] | None
+    """
+    finite = maps[torch.isfinite(maps)]
+    if finite.numel() == 0:
+        return None
+    low, high = (float(v) for v in torch.aminmax(finite))
+    if low < -tolerance or high > 1 + tolerance:
+        return low, high
+    return None
 
 
 def quantize_score_maps(maps):

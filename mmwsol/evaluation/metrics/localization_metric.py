@@ -20,6 +20,7 @@ from ..functional.protocols import (as_cam_thresholds, as_iou_thresholds,
 from ..functional.pxap import mask_score_histograms
 from ..functional.score_map_ops import (NORMALIZATIONS, UPSAMPLE_MODES,
                                         normalize_score_maps,
+                                        range_outside_unit,
                                         upsample_score_maps)
 
 __all__ = ['LocalizationMetric']
@@ -252,11 +253,9 @@ class LocalizationMetric(BaseMetric):
     def _check_unnormalized_range(self, maps, samples):
         """Maps compared as they are against thresholds in [0, 1] must be
         in [0, 1] (LowCAM's p^a is a probability; a CAM is not)."""
-        finite = maps[torch.isfinite(maps)]
-        if finite.numel() == 0:
-            return
-        low, high = float(finite.min()), float(finite.max())
-        if low < -1e-6 or high > 1 + 1e-6:
+        outside = range_outside_unit(maps, tolerance=1e-6)
+        if outside is not None:
+            low, high = outside
             raise ValueError(
                 f'{_name(samples[0])} (and its batch): score maps range over '
                 f'[{low:.4g}, {high:.4g}], but map_normalization=\'none\' '
