@@ -12,7 +12,8 @@ from mmpretrain.structures import DataSample
 
 from mmwsol.registry import MODELS
 from ..utils.score_map_boxes import (BOX_MODES, boxes_from_score_maps,
-                                     minmax_normalize)
+                                     minmax_normalize,
+                                     set_localization_predictions)
 
 #: which class's map ``predict`` returns: the ground-truth class where the
 #: sample has one (wsolevaluation's choice), or always the top-1 class.
@@ -170,16 +171,5 @@ class CAM(ImageClassifier):
         boxes = boxes_from_score_maps(
             minmax_normalize(cams), self.box_threshold, (in_h, in_w),
             self.box_mode)
-        limits = torch.tensor(
-            [[s.get('img_shape', (in_h, in_w))[1],
-              s.get('img_shape', (in_h, in_w))[0]] for s in data_samples],
-            dtype=boxes.dtype,
-            device=boxes.device).repeat(1, 2)
-        boxes = torch.minimum(boxes, limits)
-        for i, sample in enumerate(data_samples):
-            sample.set_pred_score(scores[i])
-            sample.set_pred_label(pred[i:i + 1])
-            sample.set_field(cams[i], 'score_map', dtype=torch.Tensor)
-            sample.set_field(
-                boxes[i:i + 1], 'pred_bboxes', dtype=torch.Tensor)
-        return data_samples
+        return set_localization_predictions(data_samples, scores, pred, cams,
+                                            boxes, (in_h, in_w))

@@ -11,7 +11,8 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmwsol.registry import MODELS
 from ..utils.backbone_split import BackboneSplitter
-from ..utils.score_map_boxes import BOX_MODES, boxes_from_score_maps
+from ..utils.score_map_boxes import (BOX_MODES, boxes_from_score_maps,
+                                     set_localization_predictions)
 
 #: where predict takes the class scores from (see LowCAM's docstring).
 CLS_SOURCES = ('auto', 'evaluator', 'main')
@@ -393,26 +394,15 @@ class LowCAM(BaseModel):
         sample (see the class docstring); GT fields are kept."""
         logits, p_a, _ = self._classify(inputs)
         scores = torch.softmax(logits.detach().float(), dim=1)
-        labels = scores.argmax(dim=1, keepdim=True)
+        labels = scores.argmax(dim=1)
         maps = p_a[:, 0].detach().float()
         in_h, in_w = inputs.shape[-2:]
         boxes = boxes_from_score_maps(maps, self.box_threshold, (in_h, in_w),
                                       self.box_mode)
         if data_samples is None:
             data_samples = [DataSample() for _ in range(inputs.size(0))]
-        limits = torch.tensor(
-            [[s.get('img_shape', (in_h, in_w))[1],
-              s.get('img_shape', (in_h, in_w))[0]] for s in data_samples],
-            dtype=boxes.dtype,
-            device=boxes.device).repeat(1, 2)
-        boxes = torch.minimum(boxes, limits)
-        for i, sample in enumerate(data_samples):
-            sample.set_pred_score(scores[i])
-            sample.set_pred_label(labels[i])
-            sample.set_field(maps[i], 'score_map', dtype=torch.Tensor)
-            sample.set_field(
-                boxes[i:i + 1], 'pred_bboxes', dtype=torch.Tensor)
-        return data_samples
+        return set_localization_predictions(data_samples, scores, labels,
+                                            maps, boxes, (in_h, in_w))
 
 
 def _reapply_phase(module: LowCAM, incompatible_keys) -> None:

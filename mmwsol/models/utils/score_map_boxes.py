@@ -1,7 +1,9 @@
-"""One box per score map at a fixed threshold (the ORNet release's rule)."""
-from typing import Tuple
+"""One box per score map at a fixed threshold (the ORNet release's rule),
+and the predictions a localizer writes into its data samples."""
+from typing import List, Tuple
 
 import torch
+from mmpretrain.structures import DataSample
 
 #: ``'release'``: ``[minx * sx, miny * sy, maxx * sx, maxy * sy]`` (the
 #: release's ``find_bbox``: the last hit cell's *start*); ``'cover'``: the
@@ -73,3 +75,42 @@ def boxes_from_score_maps(maps: torch.Tensor,
                         dim=1).float()
     whole = boxes.new_tensor([0.0, 0.0, float(in_w), float(in_h)])
     return torch.where(found[:, None], boxes, whole)
+
+
+def set_localization_predictions(data_samples: List[DataSample],
+                                 scores: torch.Tensor, labels: torch.Tensor,
+                                 maps: torch.Tensor, boxes: torch.Tensor,
+                                 input_size: Tuple[int, int]
+                                 ) -> List[DataSample]:
+    """Write a localizer's predictions into its data samples.
+
+    Boxes are clipped to each sample's ``img_shape`` (the network input
+    without padding; ``input_size`` when absent), then every sample gets
+    ``pred_score`` (``C``), ``pred_label`` (``1``), ``score_map`` (its map
+    at native size, ``h x w``) and ``pred_bboxes`` (``1 x 4``).
+
+    Args:
+        data_samples (list[DataSample]): one per image, changed in place.
+        scores (Tensor): ``B x C`` class probabilities.
+        labels (Tensor): ``B`` predicted classes.
+        maps (Tensor): ``B x h x w`` score maps.
+        boxes (Tensor): ``B x 4`` boxes in input pixels
+            (:func:`boxes_from_score_maps`).
+        input_size (tuple[int, int]): ``(H, W)`` of the batch input.
+
+    Returns:
+        list[DataSample]: ``data_samples``.
+    """
+    in_h, in_w = input_size
+    limits = torch.tensor(
+        [[s.get('img_shape', (in_h, in_w))[1],
+          s.get('img_shape', (in_h, in_w))[0]] for s in data_samples],
+        dtype=boxes.dtype,
+        device=boxes.device).repeat(1, 2)
+    boxes = torch.minimum(boxes, limits)
+    for i, sample in enumerate(data_samples):
+        sample.set_pred_score(scores[i])
+        sample.set_pred_label(labels[i:i + 1])
+        sample.set_field(maps[i], 'score_map', dtype=torch.Tensor)
+        sample.set_field(boxes[i:i + 1], 'pred_bboxes', dtype=torch.Tensor)
+    return data_samples
