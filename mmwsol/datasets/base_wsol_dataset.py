@@ -53,6 +53,22 @@ class BaseWSOLDataset(BaseDataset):
         super().__init__(*args, pipeline=pipeline, **kwargs)
 
     # -- helpers for subclasses ------------------------------------------
+    #: the ``split`` values a subclass accepts
+    SPLITS: Sequence[str] = ()
+
+    def _check_split_and_layout(self, split: str, kwargs: dict,
+                                why: str = '') -> None:
+        """Refuse a ``split`` outside ``SPLITS``, and ``ann_file`` /
+        ``data_prefix`` for datasets whose files are found from the split
+        (``why`` says so in the message)."""
+        name = type(self).__name__
+        if split not in self.SPLITS:
+            raise ValueError(f'{name}: split must be one of {self.SPLITS}, '
+                             f'got {split!r}')
+        for key in ('ann_file', 'data_prefix'):
+            if key in kwargs:
+                raise TypeError(f'{name} does not take {key!r}{why}')
+
     def _log(self, message: str, warning: bool = False) -> None:
         print_log(
             f'{self.__class__.__name__}: {message}',

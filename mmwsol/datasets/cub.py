@@ -80,14 +80,8 @@ class CUB200WSOL(BaseWSOLDataset):
                  classes: Union[str, Sequence[str], None] = None,
                  box_tolerance: float = BOX_TOLERANCE,
                  **kwargs):
-        if split not in self.SPLITS:
-            raise ValueError(
-                f'CUB200WSOL: split must be one of {self.SPLITS}, got '
-                f'{split!r}')
-        for key in ('ann_file', 'data_prefix'):
-            if key in kwargs:
-                raise TypeError(f'CUB200WSOL does not take {key!r}; the '
-                                'layout under data_root is fixed')
+        self._check_split_and_layout(
+            split, kwargs, '; the layout under data_root is fixed')
         self.split = split
         classes_file = join_path(data_root, self.CLASSES_FILE)
         file_classes = self._read_classes(classes_file)

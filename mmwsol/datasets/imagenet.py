@@ -71,12 +71,7 @@ class ImageNetWSOL(BaseWSOLDataset):
                  box_tolerance: float = BOX_TOLERANCE,
                  metainfo: Optional[dict] = None,
                  **kwargs):
-        if split not in self.SPLITS:
-            raise ValueError(f'ImageNetWSOL: split must be one of '
-                             f'{self.SPLITS}, got {split!r}')
-        for key in ('ann_file', 'data_prefix'):
-            if key in kwargs:
-                raise TypeError(f'ImageNetWSOL does not take {key!r}')
+        self._check_split_and_layout(split, kwargs)
         self.split = split
         self.train_dir = join_path(data_root, train_dir)
         self.val_dir = join_path(data_root, val_dir)

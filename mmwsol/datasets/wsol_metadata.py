@@ -75,12 +75,7 @@ class WSOLMetadataDataset(BaseWSOLDataset):
                  proxy: bool = False,
                  box_tolerance: float = BOX_TOLERANCE,
                  **kwargs):
-        if split not in self.SPLITS:
-            raise ValueError(f'WSOLMetadataDataset: split must be one of '
-                             f'{self.SPLITS}, got {split!r}')
-        for key in ('ann_file', 'data_prefix'):
-            if key in kwargs:
-                raise TypeError(f'WSOLMetadataDataset does not take {key!r}')
+        self._check_split_and_layout(split, kwargs)
         self.split = split
         self.metadata_dir = osp.join(osp.abspath(metadata_root), split)
         self.mask_root = data_root if mask_root is None else mask_root

@@ -52,3 +52,19 @@ def test_unknown_size_checks_order_and_lower_bound_only():
 def test_tolerance_zero():
     with pytest.raises(WSOLDataError, match='past the image border'):
         check_box((0, 0, 100.5, 10), 'f:1', 100, 50, tolerance=0)
+
+
+@pytest.mark.parametrize('name, split', [('CUB200WSOL', 'val'),
+                                         ('ImageNetWSOL', 'test'),
+                                         ('WSOLMetadataDataset', 'all')])
+def test_split_and_fixed_layout_arguments_are_checked(name, split, tmp_path):
+    """Checked before any file is read, so no data is needed."""
+    import mmwsol.datasets as datasets
+    cls = getattr(datasets, name)
+    extra = dict(metadata_root=str(tmp_path)) if name == (
+        'WSOLMetadataDataset') else {}
+    with pytest.raises(ValueError, match=f'{name}: split must be one of'):
+        cls(data_root=str(tmp_path), split=split, **extra)
+    with pytest.raises(TypeError, match=f"{name} does not take 'ann_file'"):
+        cls(data_root=str(tmp_path), split=cls.SPLITS[0], ann_file='a.txt',
+            **extra)
