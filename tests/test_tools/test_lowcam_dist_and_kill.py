@@ -3,7 +3,6 @@ tools/dist_train.sh across both phases, the same metric from tools/test.py
 on 1 process and tools/dist_test.sh on 2, and a run killed in phase 2 that
 ``--resume`` continues to the end."""
 import glob
-import json
 import os
 import os.path as osp
 import signal
@@ -15,6 +14,12 @@ import pytest
 import torch
 
 from test_lowcam_tiny_e2e import CAM, LOWCAM, data_options, load, run
+
+sys.path.insert(
+    0,
+    osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
+             'tools', 'analysis'))
+from synthetic_benchmark import read_test_metrics  # noqa: E402
 
 # 30 train images, batch 8: 4 iterations per epoch on 1 process, 2 on 2
 ITERS_1P = 4
@@ -50,16 +55,11 @@ def run_sh(args, env, cwd, timeout=600):
     return log
 
 
-def test_metrics(work_dir):
-    """The metric dict mmengine wrote for a tools/test.py run."""
-    found = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
-    assert found, f'no metric file under {work_dir}'
-    with open(found[-1]) as f:
-        metrics = json.loads(f.read().strip().splitlines()[-1])
+def wsol_metrics(work_dir):
+    """The ``wsol/`` figures of the tools/test.py run in ``work_dir``."""
+    metrics = read_test_metrics(str(work_dir))
+    assert metrics is not None, f'no metric file under {work_dir}'
     return {k: v for k, v in metrics.items() if k.startswith('wsol/')}
-
-
-test_metrics.__test__ = False  # a helper, not a test
 
 
 def test_dist_train_both_phases_and_dist_test(tmp_path, tool_env, repo_root,
@@ -108,7 +108,7 @@ def test_dist_train_both_phases_and_dist_test(tmp_path, tool_env, repo_root,
         str(work / 'epoch_2.pth'), '2', '--work-dir',
         str(two_dir), '--cfg-options'
     ] + data_options(), dict(env, PORT='29624'), repo_root)
-    one, two = test_metrics(one_dir), test_metrics(two_dir)
+    one, two = wsol_metrics(one_dir), wsol_metrics(two_dir)
     assert len(one) >= 15 and one == two
 
 

@@ -42,10 +42,11 @@ def test_table_mean_and_sample_spread():
 def test_part_analysis_parses_generator_variants_and_hides_parts():
     import numpy as np
     import synthetic_part_analysis as parts
-    assert parts.generator_params(
-        ['body_hue_window=0.5', 'num_classes=3',
-         'head_fraction=[0.1, 0.3]']) == dict(
-             body_hue_window=0.5, num_classes=3, head_fraction=[0.1, 0.3])
+    assert parts.parse_args([
+        'cfg.py', 'ckpt.pth', '--generator', 'body_hue_window=0.5',
+        'num_classes=3', 'head_fraction=[0.1, 0.3]'
+    ]).generator == dict(
+        body_hue_window=0.5, num_classes=3, head_fraction=[0.1, 0.3])
     img = np.arange(2 * 2 * 3, dtype=np.uint8).reshape(2, 2, 3)
     keep = np.array([[True, False], [False, True]])
     out = parts.hide(img, keep)

@@ -123,6 +123,16 @@ def train(method, seed, work_dir, generator, evaluator_ckpt=None):
     return ckpt
 
 
+def read_test_metrics(work_dir):
+    """The metric dict of the latest ``tools/test.py`` run in ``work_dir``
+    (mmengine writes it to ``<work_dir>/<time>/<time>.json``), or None."""
+    found = sorted(glob.glob(osp.join(work_dir, '*', '*.json')))
+    if not found:
+        return None
+    with open(found[-1]) as f:
+        return json.loads(f.read().strip().splitlines()[-1])
+
+
 def test(method, seed, ckpt, protocol, work_dir, generator):
     test_dir = osp.join(work_dir, f'seed{seed}', f'{method}_test_{protocol}')
     result = osp.join(test_dir, 'metrics.json')
@@ -141,12 +151,9 @@ def test(method, seed, ckpt, protocol, work_dir, generator):
             'tools/test.py', METHODS[method][1], ckpt, '--work-dir',
             test_dir, '--cfg-options'
         ] + options, osp.join(test_dir, 'test_stdout.log'))
-        # mmengine writes the test metrics to <work_dir>/<time>/<time>.json
-        found = sorted(glob.glob(osp.join(test_dir, '*', '*.json')))
-        if not found:
+        metrics = read_test_metrics(test_dir)
+        if metrics is None:
             sys.exit(f'error: no metric file under {test_dir}')
-        with open(found[-1]) as f:
-            metrics = json.loads(f.read().strip().splitlines()[-1])
         with open(result, 'w') as f:
             json.dump(metrics, f, indent=1)
     with open(result) as f:

@@ -32,6 +32,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 
 import mmcv  # noqa: E402
+from mmengine.config import DictAction  # noqa: E402
 import numpy as np  # noqa: E402
 
 from mmwsol.apis import inference_localizer, init_localizer  # noqa: E402
@@ -47,23 +48,14 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--generator', nargs='+', default=[],
-                        metavar='KEY=VALUE')
+    parser.add_argument('--generator', nargs='+', action=DictAction,
+                        default={}, metavar='KEY=VALUE')
     parser.add_argument('--every', type=int, default=1,
                         help='use every n-th test image')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--batch-size', type=int, default=50)
     parser.add_argument('--out', help='write the figures to this JSON file')
     return parser.parse_args(argv)
-
-
-def generator_params(items):
-    params = {}
-    for item in items:
-        key, _, value = item.partition('=')
-        params[key] = json.loads(value) if value[:1] in '[{' else (
-            float(value) if any(c in value for c in '.e') else int(value))
-    return params
 
 
 def read_split(root):
@@ -85,7 +77,7 @@ def hide(img, keep):
 
 def main(argv=None):
     args = parse_args(argv)
-    root = prepare_synthetic_wsol(generator_params(args.generator) or None)
+    root = prepare_synthetic_wsol(args.generator or None)
     items = read_split(root)[::args.every]
     model = init_localizer(args.config, args.checkpoint, device=args.device)
 
