@@ -13,6 +13,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 import mmwsol  # noqa: F401,E402  (dependency check, checkpoint loader)
+from mmwsol.engine.runner import run_evaluator_stage  # noqa: E402
 from mmwsol.utils import (setup_cpu_distributed,  # noqa: E402
                           teardown_distributed)
 
@@ -77,21 +78,14 @@ def check_amp_available():
                  'on this machine. Drop --amp to train in float32.')
 
 
-def merge_args(cfg, args):
-    """Merge the command-line arguments into the config."""
+def apply_training_switches(cfg, args):
+    """The switches that apply to every training of the run (LowCAM's
+    evaluator stage too): --no-validate, --amp, --auto-scale-lr and the
+    dataloader options."""
     if args.no_validate:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
-
-    cfg.launcher = args.launcher
-
-    # work_dir: command line > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
 
     if args.amp:
         check_amp_available()
@@ -102,6 +96,34 @@ def merge_args(cfg, args):
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
 
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg:
+            sys.exit('error: --auto-scale-lr needs `auto_scale_lr = '
+                     'dict(base_batch_size=...)` in the config.')
+        cfg.auto_scale_lr.enable = True
+
+    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(field)
+        if loader is None:
+            continue
+        if args.no_pin_memory:
+            loader['pin_memory'] = False
+        if args.no_persistent_workers:
+            loader['persistent_workers'] = False
+    return cfg
+
+
+def merge_args(cfg, args):
+    """Merge the command-line arguments into the config."""
+    cfg.launcher = args.launcher
+
+    # work_dir: command line > config > ./work_dirs/<config name>
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
@@ -109,23 +131,7 @@ def merge_args(cfg, args):
         cfg.resume = True
         cfg.load_from = args.resume
 
-    if args.auto_scale_lr:
-        if 'auto_scale_lr' not in cfg:
-            sys.exit('error: --auto-scale-lr needs `auto_scale_lr = '
-                     'dict(base_batch_size=...)` in the config.')
-        cfg.auto_scale_lr.enable = True
-
-    def set_dataloader_default(field):
-        if cfg.get(field) is None:
-            return
-        loader = cfg.get(field)
-        if args.no_pin_memory:
-            loader['pin_memory'] = False
-        if args.no_persistent_workers:
-            loader['persistent_workers'] = False
-
-    for field in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        set_dataloader_default(field)
+    apply_training_switches(cfg, args)
 
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
@@ -139,6 +145,10 @@ def main(argv=None):
     cfg = Config.fromfile(args.config)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg)
+    # LowCAM: train the evaluator F^e first when the config asks for it
+    # (evaluator_stage; its own Runner and work dir, resumable)
+    run_evaluator_stage(
+        cfg, prepare_cfg=lambda c: apply_training_switches(c, args))
 
     if 'runner_type' not in cfg:
         runner = Runner.from_cfg(cfg)

@@ -28,6 +28,9 @@ default_hooks = dict(
     # datasets with more classes than the model's head stop with a clear
     # error before the first batch (not an index error inside the loss)
     class_count=dict(type='ClassCountCheckHook'),
+    # LowCAM: load and check the evaluator F^e before the first batch (a
+    # missing or mismatched checkpoint stops the run now, not in phase 2)
+    evaluator_check=dict(type='EvaluatorCheckHook'),
     # score map, boxes and classes of 4 fixed validation images at every
     # validation (vis_data/vis_image/<index>_<image>_<epoch>.png; also in
     # TensorBoard); enable=False to turn it off, out_dir=... for a folder.

@@ -2,8 +2,9 @@
 # ImageNet ResNet-50 split after its stem (CoarseModel: stem -> U-Net, stem
 # * p^a -> layer1-4 -> GAP -> fc), VGG16 evaluator F^e; release schedule
 # (70 + 30 epochs, batch 16), seed 517, ORNet protocol.
-#   python tools/train.py configs/evaluator/vgg16_cub.py   # F^e, once
 #   python tools/train.py configs/lowcam/lowcam_resnet50_cub.py
+# trains F^e first (stage 0, configs/evaluator/vgg16_cub.py, into
+# <work_dir>/evaluator/) unless model.evaluator.checkpoint names one.
 _base_ = [
     '../_base_/models/lowcam_resnet50.py',
     '../_base_/datasets/cub_ornet.py',
@@ -16,7 +17,8 @@ model = dict(
     evaluator=dict(
         type='ClassifierEvaluator',
         config='{{ fileDirname }}/../evaluator/vgg16_cub.py',
-        checkpoint='work_dirs/vgg16_cub/epoch_200.pth',
+        # None: trained first by this run (evaluator_stage), then read
+        checkpoint=None,
         eval_mode=False))
 # PxAP (when the dataset has masks) needs p^a at the mask size; the ORNet
 # boxes use the native map

@@ -4,8 +4,9 @@
 # batch 16. The release has no OpenImages settings: phase 1 14 epochs +
 # phase 2 6 epochs (about the CUB schedule's number of iterations) is an
 # assumption.
-#   python tools/train.py configs/evaluator/vgg16_openimages.py   # F^e
 #   python tools/train.py configs/lowcam/lowcam_resnet50_openimages.py
+# trains F^e first (stage 0, configs/evaluator/vgg16_openimages.py, into
+# <work_dir>/evaluator/) unless model.evaluator.checkpoint names one.
 _base_ = [
     '../_base_/models/lowcam_resnet50.py',
     '../_base_/datasets/openimages_wsolevaluation.py',
@@ -18,7 +19,8 @@ model = dict(
     evaluator=dict(
         type='ClassifierEvaluator',
         config='{{ fileDirname }}/../evaluator/vgg16_openimages.py',
-        checkpoint='work_dirs/vgg16_openimages/epoch_50.pth',
+        # None: trained first by this run (evaluator_stage), then read
+        checkpoint=None,
         eval_mode=False))
 train_dataloader = dict(batch_size=16)
 val_dataloader = dict(batch_size=16)

@@ -1,10 +1,11 @@
 # CPU-sized LowCAM on the embedded synthetic benchmark (10 classes, 112 px;
-# generated on first use), trained from scratch through both phases in one
-# run. The evaluator F^e is the CAM baseline's classifier: train it first,
-#   python tools/train.py configs/cam/cam_tiny_synthetic.py
-#   python tools/train.py configs/lowcam/lowcam_tiny_synthetic.py
-# (or point model.evaluator.checkpoint elsewhere with --cfg-options). Its
-# checkpoint is read when phase 2 starts; phase 1 does not need it.
+# generated on first use), trained from scratch. One command runs the whole
+# pipeline (also as configs/lowcam_tiny_synthetic.py):
+#   python tools/train.py configs/lowcam/lowcam_tiny_synthetic.py [--resume]
+# stage 0: the evaluator F^e, the CAM baseline (configs/cam/
+# cam_tiny_synthetic.py, 8 epochs, seeded with this run's seed) into
+# <work_dir>/evaluator/; then phases 1 and 2 (6 + 2 epochs). An existing F^e:
+# --cfg-options model.evaluator.checkpoint=PATH skips stage 0.
 _base_ = [
     '../_base_/models/lowcam_tiny.py',
     '../_base_/datasets/synthetic_wsol.py',
@@ -18,8 +19,12 @@ model = dict(
     evaluator=dict(
         type='ClassifierEvaluator',
         config='{{ fileDirname }}/../cam/cam_tiny_synthetic.py',
-        checkpoint='work_dirs/cam_tiny_synthetic/epoch_8.pth',
+        # None: trained first by this run (evaluator_stage below)
+        checkpoint=None,
         eval_mode=True))
+
+# stage 0: F^e = the CAM baseline of the same seed (inherit randomness)
+evaluator_stage = dict(train=True, work_dir='evaluator', inherit=['randomness'])
 
 # phase 1 (epochs 0-5): SGD with a cosine, from scratch; phase 2 (epochs
 # 6-7): the release's phase 2 (Adam 1e-4, per-iteration cosine).

@@ -4,8 +4,11 @@
 # run, seed 517, VGG16 evaluator F^e, ORNet protocol (oracle threshold). F^c
 # is VGG16 split at stride 4 (128 channels); the release's own F^c, a
 # ResNet-50 stem, is configs/lowcam/lowcam_resnet50_cub.py.
-#   python tools/train.py configs/evaluator/vgg16_cub.py   # F^e, once
-#   python tools/train.py configs/lowcam/lowcam_vgg16_cub.py
+# One command runs the whole pipeline (also as configs/lowcam_vgg16_cub.py):
+#   python tools/train.py configs/lowcam/lowcam_vgg16_cub.py [--resume]
+# stage 0 trains F^e with configs/evaluator/vgg16_cub.py into
+# <work_dir>/evaluator/ (skipped when it is there, or when
+# model.evaluator.checkpoint names a trained F^e), then phases 1 and 2.
 _base_ = [
     '../_base_/models/lowcam_vgg16.py',
     '../_base_/datasets/cub_ornet.py',
@@ -18,7 +21,8 @@ model = dict(
     evaluator=dict(
         type='ClassifierEvaluator',
         config='{{ fileDirname }}/../evaluator/vgg16_cub.py',
-        checkpoint='work_dirs/vgg16_cub/epoch_200.pth',
+        # None: trained first by this run (evaluator_stage), then read
+        checkpoint=None,
         eval_mode=False))
 # PxAP (when the dataset has masks) needs p^a at the mask size; the ORNet
 # boxes use the native map

@@ -1,4 +1,6 @@
 """Base class of the WSOL datasets."""
+import os
+import os.path as osp
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -68,6 +70,30 @@ class BaseWSOLDataset(BaseDataset):
         for key in ('ann_file', 'data_prefix'):
             if key in kwargs:
                 raise TypeError(f'{name} does not take {key!r}{why}')
+
+    def _check_roots(self, **roots: Optional[str]) -> None:
+        """Refuse a dataset folder that does not exist, before any file in
+        it is read, with the config keys to change.
+
+        Args:
+            **roots: ``name=path`` of every folder the dataset reads (e.g.
+                ``data_root=...``, ``metadata_root=...``); empty values and
+                remote paths (``s3://...``) are not checked.
+        """
+        for key, root in roots.items():
+            if not root or '://' in str(root) or osp.isdir(
+                    osp.expanduser(str(root))):
+                continue
+            raise WSOLDataError(
+                f'the {type(self).__name__} dataset folder ({key}) does not '
+                f'exist (working directory: {os.getcwd()}). Put the data '
+                f'there or point the config at it: `{key} = ...` in the '
+                'base dataset config (configs/_base_/datasets/), or '
+                f'--cfg-options train_dataloader.dataset.{key}=PATH '
+                f'val_dataloader.dataset.{key}=PATH '
+                f'test_dataloader.dataset.{key}=PATH; docs/datasets.md '
+                'says how to lay out each dataset',
+                where=str(root))
 
     def _log(self, message: str, warning: bool = False) -> None:
         print_log(

@@ -79,6 +79,7 @@ class CocoWSOLDataset(BaseWSOLDataset):
         if multi_label_policy not in LABEL_POLICIES:
             raise ValueError(f'multi_label_policy must be one of '
                              f'{LABEL_POLICIES}, got {multi_label_policy!r}')
+        self._check_roots(data_root=data_root)
         self.multi_label_policy = multi_label_policy
         self.with_mask = with_mask
         self.backend_args = backend_args

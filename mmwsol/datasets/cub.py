@@ -82,6 +82,7 @@ class CUB200WSOL(BaseWSOLDataset):
                  **kwargs):
         self._check_split_and_layout(
             split, kwargs, '; the layout under data_root is fixed')
+        self._check_roots(data_root=data_root)
         self.split = split
         classes_file = join_path(data_root, self.CLASSES_FILE)
         file_classes = self._read_classes(classes_file)

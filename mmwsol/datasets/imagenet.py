@@ -72,6 +72,7 @@ class ImageNetWSOL(BaseWSOLDataset):
                  metainfo: Optional[dict] = None,
                  **kwargs):
         self._check_split_and_layout(split, kwargs)
+        self._check_roots(data_root=data_root)
         self.split = split
         self.train_dir = join_path(data_root, train_dir)
         self.val_dir = join_path(data_root, val_dir)

@@ -76,6 +76,7 @@ class WSOLMetadataDataset(BaseWSOLDataset):
                  box_tolerance: float = BOX_TOLERANCE,
                  **kwargs):
         self._check_split_and_layout(split, kwargs)
+        self._check_roots(data_root=data_root, metadata_root=metadata_root)
         self.split = split
         self.metadata_dir = osp.join(osp.abspath(metadata_root), split)
         self.mask_root = data_root if mask_root is None else mask_root

@@ -87,11 +87,43 @@ def test_wrong_checkpoint_is_an_error(tmp_path):
                                   in_channels=32))
     ckpt = tmp_path / 'other.pth'
     torch.save({'state_dict': MODELS.build(other).state_dict()}, ckpt)
+    evaluator = build(model=MODEL, checkpoint=str(ckpt), num_classes=3)
+    with pytest.raises(ValueError, match='does not fit') as info:
+        evaluator.prepare()
+    message = str(info.value)
+    assert str(ckpt) in message
+    # the shapes of the mismatched last layer, and what they mean
+    assert 'head.fc.weight: (7, 32) in the file, (3, 32) in the model' in \
+        message
+    assert 'classifies 7 classes' in message
+    assert not evaluator.is_ready
+
+
+def test_truncated_checkpoint_is_called_corrupt(tmp_path):
+    ckpt = tmp_path / 'evaluator.pth'
+    torch.save({'state_dict': MODELS.build(MODEL).state_dict()}, ckpt)
+    data = ckpt.read_bytes()
+    ckpt.write_bytes(data[:len(data) // 2])
     evaluator = build(model=MODEL, checkpoint=str(ckpt))
-    with pytest.raises(RuntimeError, match='does not fit') as info:
+    with pytest.raises(RuntimeError, match='corrupt or truncated') as info:
         evaluator.prepare()
     assert str(ckpt) in str(info.value)
-    assert not evaluator.is_ready
+
+
+def test_class_count_and_pretrained_init():
+    evaluator = build(model=MODEL)
+    assert evaluator.classifier_num_classes() == 3
+    assert not evaluator.has_pretrained_init()
+    vgg = build(model=dict(
+        type='ImageClassifier',
+        backbone=dict(type='VGG', depth=11, num_classes=6,
+                      init_cfg=dict(type='Pretrained', checkpoint='x.pth')),
+        neck=None,
+        head=dict(type='ClsHead')))
+    # mmpretrain's VGG keeps its classifier (and class count) in the
+    # backbone
+    assert vgg.classifier_num_classes() == 6
+    assert vgg.has_pretrained_init()
 
 
 def test_without_checkpoint():

@@ -313,6 +313,12 @@ def test_configuration_errors():
     bad['model']['data_preprocessor'] = dict(mean=[0, 0, 0], std=[1, 1, 1])
     with pytest.raises(ValueError, match='mean'):
         MODELS.build(lowcam_cfg(evaluator=bad))
+    other = evaluator_cfg()
+    other['model']['head']['num_classes'] = C + 3
+    with pytest.raises(ValueError,
+                       match=f'configured for {C + 3} classes') as info:
+        MODELS.build(lowcam_cfg(evaluator=other))
+    assert f'num_classes={C}' in str(info.value)
     model = MODELS.build(lowcam_cfg(evaluator=None))
     with pytest.raises(ValueError, match='evaluator'):
         model.set_phase(2)

@@ -140,6 +140,8 @@ def test_tiny_pair_switch_is_in_the_config():
     two = hook(low)
     assert 0 < two.switch_epoch < low.train_cfg.max_epochs
     assert low.val_evaluator == cam.val_evaluator
-    assert osp.basename(low.model.evaluator.checkpoint) == \
-        f'epoch_{cam.train_cfg.max_epochs}.pth'
+    # F^e is trained by the run itself (stage 0), seeded with its seed
+    assert low.model.evaluator.checkpoint is None
+    assert low.evaluator_stage.train and \
+        low.evaluator_stage.inherit == ['randomness']
     assert Config.fromfile(low.model.evaluator.config).model.type == 'CAM'

@@ -1,8 +1,9 @@
 from .class_count_check_hook import ClassCountCheckHook
+from .evaluator_check_hook import EvaluatorCheckHook
 from .localization_visualization_hook import LocalizationVisualizationHook
 from .two_phase_training_hook import TwoPhaseTrainingHook
 
 __all__ = [
-    'ClassCountCheckHook', 'LocalizationVisualizationHook',
+    'ClassCountCheckHook', 'EvaluatorCheckHook', 'LocalizationVisualizationHook',
     'TwoPhaseTrainingHook'
 ]

@@ -175,6 +175,7 @@ class LowCAM(BaseModel):
                 evaluator['num_classes'] = num_classes
             self.evaluator = MODELS.build(evaluator)
             self._check_normalization()
+            self._check_evaluator_classes(num_classes)
         else:
             self.evaluator = None
         self.erasing = MODELS.build(erasing)
@@ -189,6 +190,21 @@ class LowCAM(BaseModel):
 
     # ------------------------------------------------------------------
     # construction checks
+    def _check_evaluator_classes(self, num_classes: int) -> None:
+        """``F^e`` must classify the head's classes (it scores the masked
+        image against ``gt_label`` in phase 2 and gives the class at test
+        time)."""
+        count = getattr(self.evaluator, 'classifier_num_classes', None)
+        num_eval = count() if callable(count) else None
+        if num_eval is not None and num_eval != num_classes:
+            raise ValueError(
+                f'LowCAM: the evaluator F^e is configured for {num_eval} '
+                f'classes (its config: '
+                f'{getattr(self.evaluator, "config", None) or "model"}) but '
+                f'LowCAM\'s head has num_classes={num_classes}; set both to '
+                'the dataset\'s class count (the evaluator config\'s '
+                'head/backbone num_classes and model.head.num_classes).')
+
     def _check_normalization(self):
         """The evaluator sees LowCAM's normalised input; its own data
         preprocessor (not run) must agree, or its logits are wrong."""

@@ -8,9 +8,12 @@ import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from mmengine.runner.checkpoint import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
 
 from mmwsol.registry import MODELS
+
+_WHERE = ('model.evaluator.checkpoint (ClassifierEvaluator argument '
+          '`checkpoint`)')
 
 
 @MODELS.register_module()
@@ -32,15 +35,22 @@ class ClassifierEvaluator(BaseModule):
 
     - with ``checkpoint``: :meth:`init_weights` does nothing (no download of
       the wrapped model's ``init_cfg`` weights) and the file is read by
-      :meth:`prepare`, which LowCAM calls when phase 2 starts; so phase 1
-      can run while the evaluator is still being trained elsewhere, and a
-      missing file raises a :class:`FileNotFoundError` that names
-      ``model.evaluator.checkpoint`` at the switch, not at build time.
+      :meth:`prepare`. :class:`~mmwsol.engine.hooks.EvaluatorCheckHook`
+      calls it before the first training iteration, so a missing, corrupt
+      or mismatched file (another class count) stops the run at the start
+      with a message naming ``model.evaluator.checkpoint``, not when phase
+      2 begins; LowCAM calls it again at the switch (a no-op by then).
       Loading is strict by default (a checkpoint of another model is an
-      error, not a silent partial load); ``'module.'`` prefixes are removed.
+      error listing the keys and shapes, not a silent partial load);
+      ``'module.'`` prefixes are removed.
     - without ``checkpoint``: :meth:`init_weights` initialises the wrapped
       model from its own ``init_cfg`` (e.g. ``Pretrained`` ImageNet weights
       when ``F^e`` needs no training on the target set) and sets ``ready``.
+      ``tools/train.py`` reads ``checkpoint=None`` in a config with an
+      ``evaluator_stage`` as "train ``F^e`` first" (see
+      :func:`mmwsol.engine.runner.run_evaluator_stage`); without a stage
+      and without a ``Pretrained`` init_cfg, ``EvaluatorCheckHook`` refuses
+      to train with a random ``F^e``.
     - a loaded state dict (resume, ``load_from``, ``tools/test.py``) brings
       ``ready`` with it; :meth:`prepare` then reads no file, so the weights
       in a LowCAM checkpoint win over ``checkpoint``.
@@ -140,42 +150,112 @@ class ClassifierEvaluator(BaseModule):
 
         Raises:
             FileNotFoundError: the file does not exist.
-            RuntimeError: the checkpoint does not fit the model (strict).
+            ValueError: the file's tensors do not fit the model (strict):
+                the message lists the keys, their shapes in the file and
+                in the model, and says when the class count differs.
+            RuntimeError: the file cannot be read (corrupt or truncated).
         """
-        where = ('model.evaluator.checkpoint (ClassifierEvaluator argument '
-                 '`checkpoint`)')
         if self.checkpoint is None:
             raise RuntimeError(f'ClassifierEvaluator: no checkpoint given in '
-                               f'{where}.')
+                               f'{_WHERE}.')
         if '://' not in self.checkpoint and not osp.isfile(
                 osp.expanduser(self.checkpoint)):
             raise FileNotFoundError(
                 f'evaluator checkpoint not found: {self.checkpoint} (set in '
-                f'{where}). LowCAM phase 2 needs a trained evaluator F^e: '
-                'train one first (e.g. `python tools/train.py '
-                'configs/evaluator/vgg16_cub.py`) and point '
-                'model.evaluator.checkpoint at its checkpoint, e.g. with '
+                f'{_WHERE}). LowCAM phase 2 needs a trained evaluator F^e: '
+                'leave model.evaluator.checkpoint=None so that tools/train.py '
+                'trains it first (evaluator_stage), or train one yourself '
+                '(e.g. `python tools/train.py configs/evaluator/vgg16_cub.py`)'
+                ' and point model.evaluator.checkpoint at it, e.g. with '
                 '--cfg-options model.evaluator.checkpoint=PATH.')
         try:
-            load_checkpoint(
-                self.model,
-                self.checkpoint,
-                map_location='cpu',
-                strict=self.strict,
-                logger='current',
-                revise_keys=[(r'^module\.', '')])
-        except RuntimeError as exc:
-            raise RuntimeError(
-                f'evaluator checkpoint {self.checkpoint} (from {where}) does '
-                'not fit the evaluator model built from '
-                f'{self.config or "the `model` config"}: {exc}') from exc
-        except Exception as exc:  # network, unpickling, ...
-            exc.add_note(f'while loading the evaluator checkpoint '
-                         f'{self.checkpoint} given in {where}')
+            checkpoint = _load_checkpoint(self.checkpoint, map_location='cpu')
+        except FileNotFoundError:
             raise
+        except Exception as exc:  # truncated zip, bad pickle, network ...
+            raise RuntimeError(
+                f'evaluator checkpoint {self.checkpoint} (from {_WHERE}) '
+                f'cannot be read, it is corrupt or truncated: '
+                f'{type(exc).__name__}: {exc}') from exc
+        state = checkpoint.get('state_dict', checkpoint) if isinstance(
+            checkpoint, dict) else checkpoint
+        if not isinstance(state, dict):
+            raise ValueError(
+                f'evaluator checkpoint {self.checkpoint} (from {_WHERE}) '
+                f'holds a {type(state).__name__}, not a state dict.')
+        state = {
+            (k[len('module.'):] if k.startswith('module.') else k): v
+            for k, v in state.items()
+        }
+        if self.strict:
+            self._check_state_dict_fits(state)
+        load_state_dict(self.model, state, strict=self.strict,
+                        logger='current')
         self.ready.fill_(1)
         print_log(
             f'ClassifierEvaluator: loaded {self.checkpoint}', logger='current')
+
+    def _check_state_dict_fits(self, state: dict) -> None:
+        """Raise a ValueError that names every key of ``state`` whose shape
+        differs from the model's, and the missing / unexpected keys."""
+        own = self.model.state_dict()
+        problems = []
+        shapes = []
+        for key, value in own.items():
+            if key not in state:
+                problems.append(f'{key} missing in the file')
+            elif hasattr(state[key], 'shape') and \
+                    tuple(state[key].shape) != tuple(value.shape):
+                shapes.append((key, tuple(state[key].shape),
+                               tuple(value.shape)))
+        unexpected = sorted(set(state) - set(own))
+        if unexpected:
+            problems.append(f'{len(unexpected)} unexpected keys in the file '
+                            f'(first: {unexpected[0]})')
+        if not (problems or shapes):
+            return
+        lines = [f'{k}: {a} in the file, {b} in the model'
+                 for k, a, b in shapes] + problems
+        hint = ''
+        expected = self.num_classes or self.classifier_num_classes()
+        for _, in_file, in_model in shapes:
+            if len(in_file) in (1, 2) and in_file[1:] == in_model[1:] and \
+                    expected is not None and in_model[0] == expected:
+                hint = (f' The checkpoint classifies {in_file[0]} classes, '
+                        f'the evaluator (and LowCAM\'s head) {expected}: '
+                        'train F^e on the same dataset and classes, or set '
+                        'the class count of the configs to the '
+                        'checkpoint\'s.')
+                break
+        raise ValueError(
+            f'evaluator checkpoint {self.checkpoint} (from {_WHERE}) does '
+            'not fit the evaluator model built from '
+            f'{self.config or "the `model` config"}: ' + '; '.join(lines[:6])
+            + (f' (and {len(lines) - 6} more)' if len(lines) > 6 else '') +
+            '.' + hint)
+
+    def classifier_num_classes(self) -> Optional[int]:
+        """The class count the wrapped classifier is configured for
+        (``head.num_classes``, else ``backbone.num_classes`` as in
+        mmpretrain's VGG), or None when it does not say."""
+        for part in ('head', 'backbone'):
+            num = getattr(getattr(self.model, part, None), 'num_classes',
+                          None)
+            if isinstance(num, int) and num > 0:
+                return num
+        return None
+
+    def has_pretrained_init(self) -> bool:
+        """Whether some module of the wrapped model has a ``Pretrained``
+        ``init_cfg`` (so that :meth:`init_weights` gives real weights)."""
+        for module in self.model.modules():
+            cfgs = getattr(module, 'init_cfg', None)
+            cfgs = cfgs if isinstance(cfgs, (list, tuple)) else [cfgs]
+            if any(
+                    isinstance(c, dict) and c.get('type') == 'Pretrained'
+                    for c in cfgs):
+                return True
+        return False
 
     def prepare(self) -> None:
         """Make sure the weights are set (LowCAM calls this when phase 2
