@@ -44,6 +44,10 @@ import numpy as np
 #: Bump whenever the rendering changes: it is part of the cache folder name.
 GENERATOR_VERSION = 1
 
+#: Sub-folder (itself in the CUB layout, every image ``is_train = 0``) of
+#: the held-out ``train_fullsup`` images.
+TRAIN_FULLSUP_DIR = 'train_fullsup'
+
 #: Values of the part-label PNGs under ``part_masks/``.
 PART_BACKGROUND, PART_BODY, PART_HEAD = 0, 1, 2
 
@@ -59,6 +63,12 @@ HEAD_COLOURS = (
     ('white', (240, 240, 240)),
     ('black', (20, 20, 20)),
 )
+
+#: Head outlines of the ``class_cue='shape'`` variant.
+HEAD_SHAPES = ('ellipse', 'square', 'triangle', 'star')
+
+#: What tells the classes apart (``SyntheticWSOLParams.class_cue``).
+CLASS_CUES = ('design', 'shape')
 
 #: Texture families shared by bodies and background clutter.
 BODY_TEXTURES = ('mottled', 'stripes', 'spots', 'scales')
@@ -90,20 +100,49 @@ def head_combinations() -> List[Tuple[str, str, str]]:
     return combos
 
 
+def shape_combinations() -> List[Tuple[str, str]]:
+    """All (pattern, outline) head designs of ``class_cue='shape'``, in
+    class order: the outline changes fastest, so the first classes use
+    every outline and pattern about equally.
+
+    Returns:
+        list[tuple[str, str]]: 12 designs (3 patterns x 4 outlines).
+    """
+    combos = []
+    for k in range(len(HEAD_PATTERNS) * len(HEAD_SHAPES)):
+        outline = HEAD_SHAPES[k % len(HEAD_SHAPES)]
+        pattern = HEAD_PATTERNS[(k + k // len(HEAD_SHAPES)) %
+                                len(HEAD_PATTERNS)]
+        combos.append((pattern, outline))
+    return combos
+
+
+def designs(class_cue: str = 'design') -> List[tuple]:
+    """The head designs of a class cue, in class order."""
+    return head_combinations() if class_cue == 'design' else \
+        shape_combinations()
+
+
 MAX_CLASSES = len(HEAD_PATTERNS) * len(HEAD_COLOURS) * (len(HEAD_COLOURS) -
                                                          1) // 2
+#: classes of the ``class_cue='shape'`` variant (its designs, less two
+#: kept for the background's distractor heads)
+MAX_SHAPE_CLASSES = len(HEAD_PATTERNS) * len(HEAD_SHAPES) - 2
 
 
-def class_names(num_classes: int) -> List[str]:
-    """Class names such as ``'stripes_red_yellow'``, in class order."""
-    _check_num_classes(num_classes)
-    return ['_'.join(c) for c in head_combinations()[:num_classes]]
+def class_names(num_classes: int, class_cue: str = 'design') -> List[str]:
+    """Class names such as ``'stripes_red_yellow'`` (``'design'``) or
+    ``'stripes_triangle'`` (``'shape'``), in class order."""
+    _check_num_classes(num_classes, class_cue)
+    return ['_'.join(c) for c in designs(class_cue)[:num_classes]]
 
 
-def _check_num_classes(num_classes):
-    if not isinstance(num_classes, int) or not 2 <= num_classes <= MAX_CLASSES:
-        raise ValueError(f'num_classes must be an int in [2, {MAX_CLASSES}] '
-                         f'(one head design per class), got {num_classes!r}')
+def _check_num_classes(num_classes, class_cue='design'):
+    top = MAX_CLASSES if class_cue == 'design' else MAX_SHAPE_CLASSES
+    if not isinstance(num_classes, int) or not 2 <= num_classes <= top:
+        raise ValueError(
+            f'num_classes must be an int in [2, {top}] (one head design per '
+            f'class with class_cue={class_cue!r}), got {num_classes!r}')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,6 +172,19 @@ class SyntheticWSOLParams:
             with a non-class design in the background. Defaults to (0, 2).
         noise_std (float): Std of the i.i.d. pixel noise (0..255 scale).
             Defaults to 5.
+        train_fullsup_per_class (int): Held-out images per class drawn like
+            the training images, with boxes and masks, written to the
+            ``train_fullsup/`` sub-folder (split ``'train_fullsup'`` of
+            :class:`SyntheticWSOL`): the split on which thresholds are
+            calibrated, as wsolevaluation's train-fullsup. Never trained
+            on. Their ids follow all train/test ids, so adding them leaves
+            every train/test image unchanged. Defaults to 25.
+        class_cue (str): What tells the classes apart. ``'design'``
+            (default): the head's pattern and its pair of colours, and
+            weakly the body hue. ``'shape'``: the head's pattern (a
+            texture) and its outline (:data:`HEAD_SHAPES`) only; the head's
+            two colours and the body hue are drawn at random for every
+            image, so colour carries no class information.
     """
     num_classes: int = 10
     image_size: int = 112
@@ -146,6 +198,8 @@ class SyntheticWSOLParams:
     num_branches: Tuple[int, int] = (1, 3)
     num_distractor_heads: Tuple[int, int] = (0, 2)
     noise_std: float = 5.0
+    train_fullsup_per_class: int = 25
+    class_cue: str = 'design'
 
     def __post_init__(self):
         # Accept lists (configs, JSON) but store tuples: the params are hashed.
@@ -157,11 +211,18 @@ class SyntheticWSOLParams:
 
     def validate(self):
         """Raise ``ValueError`` naming the argument when a value is invalid."""
-        _check_num_classes(self.num_classes)
+        if self.class_cue not in CLASS_CUES:
+            raise ValueError(f'class_cue must be one of {CLASS_CUES}, got '
+                             f'{self.class_cue!r}')
+        _check_num_classes(self.num_classes, self.class_cue)
         for name in ('train_per_class', 'test_per_class'):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f'{name} must be an int >= 1, got {value!r}')
+        value = self.train_fullsup_per_class
+        if not isinstance(value, int) or value < 0:
+            raise ValueError('train_fullsup_per_class must be an int >= 0, '
+                             f'got {value!r}')
         if not isinstance(self.image_size, int) or self.image_size < 48:
             raise ValueError('image_size must be an int >= 48, got '
                              f'{self.image_size!r}')
@@ -252,10 +313,11 @@ class SyntheticWSOLGenerator:
     def __init__(self, params=None):
         params = to_params(params)
         self.params = params
-        self.classes = class_names(params.num_classes)
-        self.head_designs = head_combinations()[:params.num_classes]
+        self.classes = class_names(params.num_classes, params.class_cue)
+        all_designs = designs(params.class_cue)
+        self.head_designs = all_designs[:params.num_classes]
         # Distractor heads use only designs that belong to no class.
-        self.distractor_designs = head_combinations()[params.num_classes:]
+        self.distractor_designs = all_designs[params.num_classes:]
         self.colours = {name: np.array(bgr, np.float32)
                         for name, bgr in HEAD_COLOURS}
         size = params.image_size
@@ -269,21 +331,34 @@ class SyntheticWSOLGenerator:
         """Every image of the dataset: id (1-based), label (0-based), split.
 
         Images are ordered class by class; within a class the first
-        ``train_per_class`` are training images.
+        ``train_per_class`` are training images (``split`` ``'train'``),
+        the next ``test_per_class`` test images (``'test'``). The held-out
+        ``'train_fullsup'`` images follow all of them, class by class, so
+        their number never changes another image.
         """
         p = self.params
         items = []
+
+        def add(image_id, label, split):
+            items.append(
+                dict(
+                    image_id=image_id,
+                    label=label,
+                    split=split,
+                    is_train=split == 'train',
+                    relpath='{:03d}.{}/{}_{:05d}.png'.format(
+                        label + 1, self.classes[label], self.classes[label],
+                        image_id)))
+
         image_id = 1
         for label in range(p.num_classes):
             for k in range(p.train_per_class + p.test_per_class):
-                items.append(
-                    dict(
-                        image_id=image_id,
-                        label=label,
-                        is_train=k < p.train_per_class,
-                        relpath='{:03d}.{}/{}_{:05d}.png'.format(
-                            label + 1, self.classes[label],
-                            self.classes[label], image_id)))
+                add(image_id, label,
+                    'train' if k < p.train_per_class else 'test')
+                image_id += 1
+        for label in range(p.num_classes):
+            for _ in range(p.train_fullsup_per_class):
+                add(image_id, label, 'train_fullsup')
                 image_id += 1
         return items
 
@@ -392,6 +467,58 @@ class SyntheticWSOLGenerator:
     def _ellipse_mask(self, cx, cy, radius, aspect, angle):
         return self._blob_mask(cx, cy, radius, aspect, angle, ())
 
+    def _outline_mask(self, cx, cy, radius, aspect, angle, outline):
+        """A head outline (:data:`HEAD_SHAPES`) of circumradius ``radius``,
+        squeezed by ``aspect`` and rotated by ``angle`` like
+        :meth:`_blob_mask`. Polygons and the five-pointed star are written
+        in polar form, ``rho < R(theta)``, with ``R`` the distance from
+        the centre to the polygon's edge along ``theta`` (all of them are
+        star-shaped around their centre)."""
+        if outline == 'ellipse':
+            return self._ellipse_mask(cx, cy, radius, aspect, angle)
+        if outline == 'star':
+            vertex_radii = np.tile([1.0, 0.45], 5)
+        else:
+            vertex_radii = np.ones({'square': 4, 'triangle': 3}[outline])
+        num = len(vertex_radii)
+        vertex_angles = 2 * np.pi * np.arange(num) / num
+        size = self.params.image_size
+        y0, y1 = max(int(np.floor(cy - radius)), 0), min(
+            int(np.ceil(cy + radius)) + 1, size)
+        x0, x1 = max(int(np.floor(cx - radius)), 0), min(
+            int(np.ceil(cx + radius)) + 1, size)
+        mask = np.zeros((size, size), bool)
+        if y0 >= y1 or x0 >= x1:
+            return mask
+        c, s = np.cos(angle), np.sin(angle)
+        dx = self._xx[y0:y1, x0:x1] - cx
+        dy = self._yy[y0:y1, x0:x1] - cy
+        u = dx * c + dy * s
+        v = (-dx * s + dy * c) / aspect
+        rho = np.hypot(u, v)
+        theta = np.mod(np.arctan2(v, u), 2 * np.pi)
+        edge = np.minimum((theta / (2 * np.pi) * num).astype(int), num - 1)
+        nxt = (edge + 1) % num
+        # the edge from vertex a to vertex b: points p with n . p = n . a
+        ax = vertex_radii[edge] * np.cos(vertex_angles[edge])
+        ay = vertex_radii[edge] * np.sin(vertex_angles[edge])
+        bx = vertex_radii[nxt] * np.cos(vertex_angles[nxt])
+        by = vertex_radii[nxt] * np.sin(vertex_angles[nxt])
+        nx, ny = by - ay, ax - bx
+        reach = (nx * ax + ny * ay) / np.maximum(
+            np.abs(nx * np.cos(theta) + ny * np.sin(theta)), 1e-9)
+        mask[y0:y1, x0:x1] = rho < radius * np.abs(reach)
+        return mask
+
+    def _random_head_colours(self, rng):
+        """Two colours of random hues, one light and one dark (the
+        ``class_cue='shape'`` heads: colour says nothing of the class)."""
+        hue = rng.random()
+        light = _hsv_to_bgr(hue, rng.uniform(0.4, 1.0), rng.uniform(0.75, 1.0))
+        dark = _hsv_to_bgr(hue + rng.uniform(0.25, 0.75),
+                           rng.uniform(0.4, 1.0), rng.uniform(0.1, 0.45))
+        return light, dark
+
     def _random_harmonics(self, rng, strength=0.12):
         return tuple((rng.uniform(0, strength), rng.uniform(0, 2 * np.pi))
                      for _ in range(3))
@@ -400,8 +527,9 @@ class SyntheticWSOLGenerator:
         """Head mask of an object whose body is centred at (cx, cy)."""
         hx = cx + shape['head_dist'] * np.cos(shape['head_dir'])
         hy = cy + shape['head_dist'] * np.sin(shape['head_dir'])
-        head = self._ellipse_mask(hx, hy, shape['head_radius'],
-                                  shape['head_aspect'], shape['head_angle'])
+        head = self._outline_mask(hx, hy, shape['head_radius'],
+                                  shape['head_aspect'], shape['head_angle'],
+                                  shape.get('head_outline', 'ellipse'))
         return head, (hx, hy)
 
     def _body_mask(self, shape, cx, cy):
@@ -420,7 +548,7 @@ class SyntheticWSOLGenerator:
         outside = np.flatnonzero(~inside)
         return float(steps[outside[0]]) if len(outside) else float(steps[-1])
 
-    def _draw_object(self, rng):
+    def _draw_object(self, rng, outline='ellipse'):
         """Body and head of one object, placed at random inside the image.
 
         The shape is drawn centred in the frame; the head's radius is fitted
@@ -447,6 +575,7 @@ class SyntheticWSOLGenerator:
             head_dir=rng.uniform(0, 2 * np.pi),
             head_aspect=rng.uniform(0.75, 1.0),
             head_angle=rng.uniform(0, np.pi),
+            head_outline=outline,
             target_head_fraction=target)
         while True:
             body = self._body_mask(shape, centre, centre)
@@ -480,10 +609,14 @@ class SyntheticWSOLGenerator:
         return label / self.params.num_classes
 
     def _draw_head(self, rng, canvas, mask, design, cx, cy, radius):
-        pattern, col_a, col_b = design
+        if self.params.class_cue == 'design':
+            pattern, col_a, col_b = design
+            colours = self.colours[col_a], self.colours[col_b]
+        else:  # (pattern, outline): the colours are drawn for this head
+            pattern = design[0]
+            colours = self._random_head_colours(rng)
         field = self._head_field(rng, pattern, cx, cy, radius)
-        self._paint(canvas, mask, field, self.colours[col_a],
-                    self.colours[col_b])
+        self._paint(canvas, mask, field, *colours)
 
     def render(self, image_id: int, label: int) -> SyntheticSample:
         """Render image ``image_id`` (1-based) of class ``label`` (0-based).
@@ -544,15 +677,21 @@ class SyntheticWSOLGenerator:
             radius = np.sqrt(
                 rng.uniform(*p.head_fraction) * 0.75) * body_radius
             cx, cy = rng.uniform(0, size), rng.uniform(0, size)
-            mask = self._ellipse_mask(cx, cy, radius, rng.uniform(0.75, 1.0),
-                                      rng.uniform(0, np.pi))
+            outline = design[1] if p.class_cue == 'shape' else 'ellipse'
+            mask = self._outline_mask(cx, cy, radius, rng.uniform(0.75, 1.0),
+                                      rng.uniform(0, np.pi), outline)
             self._draw_head(rng, canvas, mask, design, cx, cy, radius)
 
         # 4. the object: body (weak class hue) + head (the class design).
-        body, head, (hx, hy), shape = self._draw_object(rng)
-        spacing = 1.0 / p.num_classes
-        hue = (self._class_hue_centre(label) +
-               rng.uniform(-1, 1) * p.body_hue_window * spacing) % 1.0
+        outline = self.head_designs[label][1] if p.class_cue == 'shape' \
+            else 'ellipse'
+        body, head, (hx, hy), shape = self._draw_object(rng, outline)
+        if p.class_cue == 'design':
+            spacing = 1.0 / p.num_classes
+            hue = (self._class_hue_centre(label) +
+                   rng.uniform(-1, 1) * p.body_hue_window * spacing) % 1.0
+        else:  # no colour cue: any hue
+            hue = rng.random()
         family = BODY_TEXTURES[rng.integers(len(BODY_TEXTURES))]
         self._paint(canvas, body, self._body_texture(rng, family),
                     *self._body_colours(rng, hue))
@@ -601,9 +740,12 @@ def _write_png(path, array):
 
 def _render_and_write(gen: SyntheticWSOLGenerator, out_dir: str,
                       item: dict) -> Tuple[Dict[str, str], float]:
-    """Render one planned image, write its PNGs, return its txt rows."""
+    """Render one planned image, write its PNGs (held-out images into the
+    ``train_fullsup/`` sub-folder), return its txt rows."""
     sample = gen.render(item['image_id'], item['label'])
     rel = item['relpath']
+    if item['split'] == 'train_fullsup':
+        out_dir = osp.join(out_dir, TRAIN_FULLSUP_DIR)
     _write_png(osp.join(out_dir, 'images', rel), sample.img)
     _write_png(
         osp.join(out_dir, 'segmentations', rel),
@@ -650,7 +792,11 @@ def write_synthetic_wsol(out_dir: str,
         │                           x0 = x = min col, x1 = x + w = max col + 1
         ├── head_boxes.txt          "id x y w h" of the head part, same rule
         ├── classes.txt             "id name"
-        └── synthetic_wsol.json     params, version, class designs, counts
+        ├── synthetic_wsol.json     params, version, class designs, counts
+        └── train_fullsup/          the held-out images (ids after all of
+                                    the above) in the same layout, every
+                                    is_train 0; only with
+                                    train_fullsup_per_class > 0
 
     The files do not depend on ``num_workers``.
 
@@ -684,15 +830,21 @@ def write_synthetic_wsol(out_dir: str,
                 chunksize=max(1, len(plan) // (8 * num_workers)))
     else:
         results = [_render_and_write(gen, out_dir, item) for item in plan]
-    lines = {name: [rows[name] for rows, _ in results]
-             for name in results[0][0]}
-    head_fracs = [frac for _, frac in results]
-    for name, rows in lines.items():
-        with open(osp.join(out_dir, f'{name}.txt'), 'w') as f:
-            f.write('\n'.join(rows) + '\n')
-    with open(osp.join(out_dir, 'classes.txt'), 'w') as f:
-        f.write('\n'.join(f'{k + 1} {name}'
-                          for k, name in enumerate(gen.classes)) + '\n')
+    head_fracs = [frac for item, (_, frac) in zip(plan, results)
+                  if item['split'] != 'train_fullsup']
+    for folder, splits in ((out_dir, ('train', 'test')),
+                           (osp.join(out_dir, TRAIN_FULLSUP_DIR),
+                            ('train_fullsup', ))):
+        chosen = [rows for item, (rows, _) in zip(plan, results)
+                  if item['split'] in splits]
+        if not chosen:
+            continue
+        for name in chosen[0]:
+            with open(osp.join(folder, f'{name}.txt'), 'w') as f:
+                f.write('\n'.join(rows[name] for rows in chosen) + '\n')
+        with open(osp.join(folder, 'classes.txt'), 'w') as f:
+            f.write('\n'.join(f'{k + 1} {name}'
+                              for k, name in enumerate(gen.classes)) + '\n')
     p = gen.params
     info = dict(
         generator_version=GENERATOR_VERSION,
@@ -703,8 +855,10 @@ def write_synthetic_wsol(out_dir: str,
                 id=k + 1,
                 name=name,
                 head_pattern=design[0],
-                head_colours=list(design[1:]),
-                body_hue_centre=gen._class_hue_centre(k))
+                **(dict(head_colours=list(design[1:]),
+                        body_hue_centre=gen._class_hue_centre(k))
+                   if p.class_cue == 'design' else dict(
+                       head_outline=design[1])))
             for k, (name, design) in enumerate(zip(gen.classes,
                                                    gen.head_designs))
         ],
@@ -712,6 +866,7 @@ def write_synthetic_wsol(out_dir: str,
             background=PART_BACKGROUND, body=PART_BODY, head=PART_HEAD),
         num_train=p.num_classes * p.train_per_class,
         num_test=p.num_classes * p.test_per_class,
+        num_train_fullsup=p.num_classes * p.train_fullsup_per_class,
         head_fraction_mean=float(np.mean(head_fracs)))
     # Written last: json.dumps is deterministic, no timestamps inside.
     with open(osp.join(out_dir, 'synthetic_wsol.json'), 'w') as f:
@@ -852,9 +1007,11 @@ def prepare_synthetic_wsol(params=None,
 
 __all__ = [
     'GENERATOR_VERSION', 'PART_BACKGROUND', 'PART_BODY', 'PART_HEAD',
-    'HEAD_PATTERNS', 'HEAD_COLOURS', 'BODY_TEXTURES', 'MAX_CLASSES',
+    'HEAD_PATTERNS', 'HEAD_COLOURS', 'HEAD_SHAPES', 'CLASS_CUES',
+    'BODY_TEXTURES', 'MAX_CLASSES', 'MAX_SHAPE_CLASSES', 'TRAIN_FULLSUP_DIR',
     'SyntheticWSOLParams', 'SyntheticSample', 'SyntheticWSOLGenerator',
-    'head_combinations', 'class_names', 'tight_box', 'write_synthetic_wsol',
+    'head_combinations', 'shape_combinations', 'designs', 'class_names',
+    'tight_box', 'write_synthetic_wsol',
     'default_cache_root', 'is_complete', 'build_atomically', 'read_info',
     'to_params',
     'prepare_synthetic_wsol'

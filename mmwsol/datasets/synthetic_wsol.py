@@ -4,8 +4,8 @@ from typing import Optional
 
 from mmwsol.registry import DATASETS
 from .cub import CUB200WSOL
-from .synthetic_generator import (is_complete, prepare_synthetic_wsol,
-                                  to_params)
+from .synthetic_generator import (TRAIN_FULLSUP_DIR, is_complete,
+                                  prepare_synthetic_wsol, to_params)
 
 
 @DATASETS.register_module()
@@ -26,8 +26,15 @@ class SyntheticWSOL(CUB200WSOL):
     other ranks wait. Everything else (records, masks, ``split``) is
     :class:`CUB200WSOL`'s.
 
+    Splits: ``'train'`` and ``'test'``, and ``'train_fullsup'``: held-out
+    images drawn like the training images, with boxes and masks, never
+    trained on (the ``train_fullsup/`` sub-folder; wsolevaluation's
+    train-fullsup role), on which thresholds are calibrated before they
+    are applied to ``'test'`` (``LocalizationMetric(threshold_selection=
+    'calibrated')``).
+
     Args:
-        split (str): ``'train'`` or ``'test'``.
+        split (str): ``'train'``, ``'test'`` or ``'train_fullsup'``.
         generator (dict, optional): Parameters of
             :class:`~mmwsol.datasets.synthetic_generator.SyntheticWSOLParams`
             (``num_classes``, ``image_size``, ``train_per_class``,
@@ -43,6 +50,8 @@ class SyntheticWSOL(CUB200WSOL):
             ``test_mode``, ``with_mask``, ``classes``, ...). The class names
             are those of ``classes.txt``, e.g. ``'stripes_red_yellow'``.
     """
+
+    SPLITS = ('train', 'test', 'train_fullsup')
 
     def __init__(self,
                  split: str = 'train',
@@ -60,5 +69,18 @@ class SyntheticWSOL(CUB200WSOL):
                 cache_root=cache_root,
                 data_root=data_root,
                 num_workers=num_workers)
+        held_out = split == 'train_fullsup'
+        if held_out:
+            folder = osp.join(data_root, TRAIN_FULLSUP_DIR)
+            if not osp.isdir(folder):
+                raise ValueError(
+                    f'SyntheticWSOL: {data_root} has no held-out '
+                    f'{TRAIN_FULLSUP_DIR}/ images (made with '
+                    'generator.train_fullsup_per_class=0); split '
+                    "'train_fullsup' needs some.")
+            # a CUB folder of its own whose images are all is_train = 0
+            data_root, split = folder, 'test'
         # metainfo['classes'] come from classes.txt (CUB200WSOL reads it).
         super().__init__(data_root=data_root, split=split, **kwargs)
+        if held_out:
+            self.split = 'train_fullsup'  # (its records: is_train = 0)

@@ -60,7 +60,8 @@ def test_train_tool_stops_before_the_first_batch(tmp_path, tool_env,
                                                   repo_root):
     opts = []
     for key, value in (('num_classes', 3), ('image_size', 48),
-                       ('train_per_class', 2), ('test_per_class', 1)):
+                       ('train_per_class', 2), ('test_per_class', 1),
+                       ('train_fullsup_per_class', 1)):
         opts.append(f'train_dataloader.dataset.generator.{key}={value}')
     proc = subprocess.run(
         [sys.executable, 'tools/train.py', 'configs/cam/cam_tiny_synthetic.py',

@@ -224,7 +224,8 @@ def test_default_runtime_checkpoint_rule_for_wsol_figures():
 TINY_CAM = '''
 _base_ = [{cam!r}]
 synthetic_generator = dict(
-    num_classes=3, image_size=48, train_per_class=4, test_per_class=2, seed=1)
+    num_classes=3, image_size=48, train_per_class=4, test_per_class=2, seed=1,
+    train_fullsup_per_class=1)
 _pipe = [
     dict(type='LoadImageFromFile'),
     dict(type='LoadWSOLAnnotations', with_mask=False),

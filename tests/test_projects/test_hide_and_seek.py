@@ -254,7 +254,8 @@ def test_config_dataset_hides_cells_with_the_mean(tmp_path):
     cfg = Config.fromfile(osp.join(REPO_ROOT, PROJECT_CFG))
     ds_cfg = cfg.train_dataloader.dataset
     ds_cfg.generator.update(
-        num_classes=3, image_size=48, train_per_class=2, test_per_class=1)
+        num_classes=3, image_size=48, train_per_class=2, test_per_class=1,
+        train_fullsup_per_class=1)
     ds_cfg.cache_root = str(tmp_path / 'cache')
     # a fill colour no synthetic pixel has, so hidden pixels are found
     # exactly (the config's grey mean also occurs in the background)
@@ -284,6 +285,7 @@ def test_tools_train_runs_a_few_iterations_and_validates(
             f'{loader}.dataset.generator.image_size=48',
             f'{loader}.dataset.generator.train_per_class=8',
             f'{loader}.dataset.generator.test_per_class=2',
+            f'{loader}.dataset.generator.train_fullsup_per_class=1',
             f'{loader}.dataset.cache_root={cache}',
             f'{loader}.batch_size=8',
             f'{loader}.num_workers=0',

@@ -13,7 +13,8 @@ from mmwsol.datasets.synthetic_generator import (HEAD_COLOURS,
                                                  write_synthetic_wsol)
 
 # Default design (112 px, 10 classes, default object/head ranges), few images.
-SMALL = dict(num_classes=10, train_per_class=4, test_per_class=2, seed=3)
+SMALL = dict(num_classes=10, train_per_class=4, test_per_class=2, seed=3,
+             train_fullsup_per_class=1)
 
 
 def file_hashes(root):
@@ -87,7 +88,9 @@ def xywh_to_xyxy(box):
 # ----------------------------------------------------------------------
 def test_same_seed_same_files_other_seed_differs(written):
     a, b, c = (file_hashes(written[k]) for k in 'abc')
-    assert len(a) == 3 * 60 + 7  # 3 PNGs per image + 7 text files
+    # 3 PNGs per image + 7 text files; the held-out images' folder: 3 PNGs
+    # per image + 6 text files
+    assert len(a) == 3 * 60 + 7 + 3 * 10 + 6
     # Same params and seed, once in this process and once with 2 workers.
     assert a == b
     # Another seed: same file names, other content (every image differs).

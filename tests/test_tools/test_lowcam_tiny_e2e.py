@@ -13,7 +13,8 @@ CAM = 'configs/cam/cam_tiny_synthetic.py'
 
 # a small copy of the benchmark (10 classes: the configs' heads), fast
 # loaders, batch 8: 30 train images -> 4 iterations per epoch
-GENERATOR = dict(train_per_class=3, test_per_class=2)
+GENERATOR = dict(train_per_class=3, test_per_class=2,
+                 train_fullsup_per_class=1)
 
 
 def data_options():

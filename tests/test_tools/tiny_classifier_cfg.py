@@ -13,7 +13,8 @@ _base_ = [
     {runtime!r},
 ]
 synthetic_generator = dict(
-    num_classes=3, image_size=48, train_per_class=8, test_per_class=2, seed=1)
+    num_classes=3, image_size=48, train_per_class=8, test_per_class=2, seed=1,
+    train_fullsup_per_class=1)
 img_size = 48
 train_dataloader = dict(
     batch_size=4, num_workers=0, persistent_workers=False,

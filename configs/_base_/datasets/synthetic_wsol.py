@@ -10,11 +10,17 @@
 
 dataset_type = 'SyntheticWSOL'
 # SyntheticWSOLParams; other values give another (separately cached) dataset.
+# train_fullsup: 25 held-out images per class with boxes and masks, never
+# trained on, to calibrate thresholds (split='train_fullsup'); class_cue=
+# 'shape' gives the colour-free variant (classes differ by the head's
+# outline and pattern only).
 synthetic_generator = dict(
     num_classes=10,
     image_size=112,
     train_per_class=250,
     test_per_class=50,
+    train_fullsup_per_class=25,
+    class_cue='design',
     seed=0)
 img_size = 112  # network input side; the images are 112x112
 
