@@ -6,6 +6,7 @@ from .base_wsol_dataset import BaseWSOLDataset
 from .coco_wsol import CocoWSOLDataset
 from .cub import CUB200WSOL
 from .imagenet import ImageNetWSOL
+from .synthetic_pretrain import SyntheticPretrain
 from .synthetic_wsol import SyntheticWSOL
 from .transforms import *  # noqa: F401,F403
 from .utils import WSOLDataError
@@ -13,5 +14,5 @@ from .wsol_metadata import WSOLMetadataDataset
 
 __all__ = [
     'BaseWSOLDataset', 'CUB200WSOL', 'ImageNetWSOL', 'WSOLMetadataDataset',
-    'CocoWSOLDataset', 'SyntheticWSOL', 'WSOLDataError'
+    'CocoWSOLDataset', 'SyntheticWSOL', 'SyntheticPretrain', 'WSOLDataError'
 ]

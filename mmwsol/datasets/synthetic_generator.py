@@ -618,20 +618,20 @@ class SyntheticWSOLGenerator:
         field = self._head_field(rng, pattern, cx, cy, radius)
         self._paint(canvas, mask, field, *colours)
 
-    def render(self, image_id: int, label: int) -> SyntheticSample:
-        """Render image ``image_id`` (1-based) of class ``label`` (0-based).
+    def _image_rng(self, image_id: int) -> np.random.Generator:
+        """The random stream of image ``image_id`` (its own, so that an
+        image depends only on the params, its id and its label)."""
+        return np.random.default_rng(
+            np.random.SeedSequence(self.params.seed,
+                                   spawn_key=(int(image_id), )))
 
-        The result depends only on the params, ``image_id`` and ``label``.
-        """
+    def _render_background(self, rng) -> np.ndarray:
+        """Steps 1-2 of :meth:`render`: a low-saturation base texture and
+        textured clutter (blobs and branches of any hue), ``float32 (S, S,
+        3)`` BGR. Shared with the pretraining generator."""
         p = self.params
-        if not 0 <= label < p.num_classes:
-            raise ValueError(f'label must be in [0, {p.num_classes}), '
-                             f'got {label}')
-        rng = np.random.default_rng(
-            np.random.SeedSequence(p.seed, spawn_key=(int(image_id), )))
         size = p.image_size
         canvas = np.empty((size, size, 3), np.float32)
-
         # 1. background base: low-saturation smooth texture.
         base_hue = rng.random()
         light = _hsv_to_bgr(base_hue, rng.uniform(0.05, 0.3),
@@ -640,7 +640,6 @@ class SyntheticWSOLGenerator:
         full = np.ones((size, size), bool)
         self._paint(canvas, full, self._body_texture(rng, 'mottled'), light,
                     dark)
-
         # 2. clutter: blobs and branches with body-like textures, any hue.
         for _ in range(int(rng.integers(p.num_clutter[0],
                                         p.num_clutter[1] + 1))):
@@ -662,6 +661,32 @@ class SyntheticWSOLGenerator:
             self._paint(canvas, line.astype(bool),
                         self._body_texture(rng, family),
                         *self._body_colours(rng, rng.random()))
+        return canvas
+
+    def _finish(self, rng, canvas) -> np.ndarray:
+        """Last step of :meth:`render`: a global illumination ramp and pixel
+        noise, then rounding to ``uint8``."""
+        p = self.params
+        size = p.image_size
+        u, _ = self._rotated(rng, size / 2.0, size / 2.0)
+        canvas *= (1.0 + rng.uniform(0.0, 0.15) * u / size)[..., None]
+        if p.noise_std > 0:
+            canvas += rng.normal(0.0, p.noise_std, canvas.shape).astype(
+                np.float32)
+        return np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
+
+    def render(self, image_id: int, label: int) -> SyntheticSample:
+        """Render image ``image_id`` (1-based) of class ``label`` (0-based).
+
+        The result depends only on the params, ``image_id`` and ``label``.
+        """
+        p = self.params
+        if not 0 <= label < p.num_classes:
+            raise ValueError(f'label must be in [0, {p.num_classes}), '
+                             f'got {label}')
+        rng = self._image_rng(image_id)
+        size = p.image_size
+        canvas = self._render_background(rng)
 
         # 3. distractor heads: designs of no class, anywhere.
         for _ in range(int(
@@ -699,12 +724,7 @@ class SyntheticWSOLGenerator:
                         shape['head_radius'])
 
         # 5. global illumination ramp and pixel noise (masks unchanged).
-        u, _ = self._rotated(rng, size / 2.0, size / 2.0)
-        canvas *= (1.0 + rng.uniform(0.0, 0.15) * u / size)[..., None]
-        if p.noise_std > 0:
-            canvas += rng.normal(0.0, p.noise_std, canvas.shape).astype(
-                np.float32)
-        img = np.clip(np.rint(canvas), 0, 255).astype(np.uint8)
+        img = self._finish(rng, canvas)
 
         part_map = np.zeros((size, size), np.uint8)
         part_map[body] = PART_BODY
@@ -764,14 +784,58 @@ def _render_and_write(gen: SyntheticWSOLGenerator, out_dir: str,
 _WORKER_GENERATOR = None
 
 
-def _init_worker(params):
+def _init_worker(generator_cls, params):
     global _WORKER_GENERATOR
     cv2.setNumThreads(1)
-    _WORKER_GENERATOR = SyntheticWSOLGenerator(params)
+    _WORKER_GENERATOR = generator_cls(params)
 
 
-def _worker_render_and_write(out_dir, item):
-    return _render_and_write(_WORKER_GENERATOR, out_dir, item)
+def _worker_render_and_write(render_and_write, out_dir, item):
+    return render_and_write(_WORKER_GENERATOR, out_dir, item)
+
+
+def render_plan(gen, render_and_write, out_dir: str, plan: List[dict],
+                num_workers: int = 0, title: str = 'synthetic images'):
+    """``render_and_write(gen, out_dir, item)`` for every planned item, in
+    this process or in ``num_workers`` spawned processes (each with its own
+    ``type(gen)(gen.params)``), with a progress bar on the console.
+
+    Returns:
+        list: the results, in the order of ``plan``.
+    """
+    import functools
+
+    from mmengine.utils import ProgressBar
+    print(f'generating {len(plan)} {title} into {out_dir} (once; cached)',
+          flush=True)
+    bar = ProgressBar(len(plan))
+    step = max(1, len(plan) // 50)  # 50 updates: short logs when not a tty
+    results = []
+
+    def done(result):
+        results.append(result)
+        if len(results) % step == 0 or len(results) == len(plan):
+            bar.update(step if len(results) % step == 0 else
+                       len(results) % step)
+    if num_workers > 0:
+        import multiprocessing as mp
+        # spawn, not fork: a forked child inherits OpenCV's (and OpenMP's)
+        # thread-pool state from a parent that has used them and can
+        # deadlock in its first cv2 call (seen in cv2.setNumThreads)
+        with mp.get_context('spawn').Pool(
+                num_workers, initializer=_init_worker,
+                initargs=(type(gen), gen.params)) as pool:
+            for result in pool.imap(
+                    functools.partial(_worker_render_and_write,
+                                      render_and_write, out_dir),
+                    plan,
+                    chunksize=max(1, len(plan) // (32 * num_workers))):
+                done(result)
+    else:
+        for item in plan:
+            done(render_and_write(gen, out_dir, item))
+    print(flush=True)
+    return results
 
 
 def write_synthetic_wsol(out_dir: str,
@@ -815,21 +879,8 @@ def write_synthetic_wsol(out_dir: str,
         raise FileExistsError(f'out_dir {out_dir} exists and is not empty')
     os.makedirs(out_dir, exist_ok=True)
     plan = gen.plan()
-    if num_workers > 0:
-        import functools
-        import multiprocessing as mp
-        # spawn, not fork: a forked child inherits OpenCV's (and OpenMP's)
-        # thread-pool state from a parent that has used them and can
-        # deadlock in its first cv2 call (seen in cv2.setNumThreads)
-        with mp.get_context('spawn').Pool(
-                num_workers, initializer=_init_worker,
-                initargs=(gen.params, )) as pool:
-            results = pool.map(
-                functools.partial(_worker_render_and_write, out_dir),
-                plan,
-                chunksize=max(1, len(plan) // (8 * num_workers)))
-    else:
-        results = [_render_and_write(gen, out_dir, item) for item in plan]
+    results = render_plan(gen, _render_and_write, out_dir, plan, num_workers,
+                          'synthetic WSOL images')
     head_fracs = [frac for item, (_, frac) in zip(plan, results)
                   if item['split'] != 'train_fullsup']
     for folder, splits in ((out_dir, ('train', 'test')),
@@ -878,33 +929,40 @@ def write_synthetic_wsol(out_dir: str,
 
 # ----------------------------------------------------------------------
 # the cache
-def default_cache_root() -> str:
-    """``$MMWSOL_CACHE/synthetic_wsol``, else
-    ``~/.cache/mmwsol/synthetic_wsol``."""
+def default_cache_root(kind: str = 'synthetic_wsol') -> str:
+    """``$MMWSOL_CACHE/<kind>``, else ``~/.cache/mmwsol/<kind>``."""
     root = os.environ.get('MMWSOL_CACHE')
     if root:
-        return osp.join(osp.expanduser(root), 'synthetic_wsol')
-    return osp.join(osp.expanduser('~'), '.cache', 'mmwsol', 'synthetic_wsol')
+        return osp.join(osp.expanduser(root), kind)
+    return osp.join(osp.expanduser('~'), '.cache', 'mmwsol', kind)
 
 
-def is_complete(data_root: str) -> bool:
+def is_complete(data_root: str, info_file: str = 'synthetic_wsol.json') -> bool:
     """Whether ``data_root`` holds a finished dataset (its json exists)."""
-    return osp.isfile(osp.join(data_root, 'synthetic_wsol.json'))
+    return osp.isfile(osp.join(data_root, info_file))
 
 
 def build_atomically(data_root: str,
                      params=None,
-                     num_workers: int = 0) -> bool:
+                     num_workers: int = 0,
+                     writer=None,
+                     info_file: str = 'synthetic_wsol.json') -> bool:
     """Write the dataset into a temp folder beside ``data_root``, then rename.
 
     Safe when several processes race: the first rename wins, the others
     discard their copy. Does nothing when ``data_root`` is complete.
 
+    Args:
+        writer (callable, optional): ``writer(out_dir, params,
+            num_workers)`` writes the files, ``info_file`` last; defaults
+            to :func:`write_synthetic_wsol`.
+
     Returns:
         bool: True if this call produced ``data_root``.
     """
-    if is_complete(data_root):
+    if is_complete(data_root, info_file):
         return False
+    writer = writer or write_synthetic_wsol
     parent = osp.dirname(osp.abspath(data_root))
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(
@@ -912,11 +970,11 @@ def build_atomically(data_root: str,
         f'{uuid.uuid4().hex[:6]}-',
         dir=parent)
     try:
-        write_synthetic_wsol(tmp, params, num_workers)
+        writer(tmp, params, num_workers)
         try:
             os.rename(tmp, data_root)
         except OSError:
-            if not is_complete(data_root):
+            if not is_complete(data_root, info_file):
                 raise
             return False  # another process finished first
         return True
@@ -925,50 +983,95 @@ def build_atomically(data_root: str,
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def to_params(params) -> SyntheticWSOLParams:
-    """:class:`SyntheticWSOLParams` from itself, a dict (config) or None.
-
-    Unknown keys of a dict are an error that lists the known ones.
-    """
+def params_from(params, params_cls):
+    """``params_cls`` (a generator params dataclass) from itself, a dict
+    (config) or None; unknown keys of a dict are an error that lists the
+    known ones."""
     if params is None:
-        return SyntheticWSOLParams()
-    if isinstance(params, SyntheticWSOLParams):
+        return params_cls()
+    if isinstance(params, params_cls):
         return params
     if isinstance(params, dict):
-        known = [f.name for f in dataclasses.fields(SyntheticWSOLParams)]
+        known = [f.name for f in dataclasses.fields(params_cls)]
         unknown = sorted(set(params) - set(known))
         if unknown:
-            raise ValueError(f'unknown synthetic WSOL generator params '
+            raise ValueError(f'unknown {params_cls.__name__} params '
                              f'{unknown}; known: {known}')
-        return SyntheticWSOLParams(**params)
-    raise TypeError('generator params must be a SyntheticWSOLParams, a dict '
-                    f'or None, got {type(params)}')
+        return params_cls(**params)
+    raise TypeError(f'generator params must be a {params_cls.__name__}, a '
+                    f'dict or None, got {type(params)}')
 
 
-def read_info(data_root: str) -> dict:
-    """The ``synthetic_wsol.json`` of a finished dataset."""
-    path = osp.join(data_root, 'synthetic_wsol.json')
+def to_params(params) -> SyntheticWSOLParams:
+    """:class:`SyntheticWSOLParams` from itself, a dict (config) or None."""
+    return params_from(params, SyntheticWSOLParams)
+
+
+def read_info(data_root: str, info_file: str = 'synthetic_wsol.json') -> dict:
+    """The ``info_file`` json of a finished dataset."""
+    path = osp.join(data_root, info_file)
     try:
         with open(path) as f:
             return json.load(f)
     except (OSError, ValueError) as exc:
         raise FileNotFoundError(
-            f'{path}: not a finished synthetic WSOL dataset ({exc})') from exc
+            f'{path}: not a finished generated dataset ({exc})') from exc
+
+
+def prepare_generated(params,
+                      writer,
+                      info_file: str,
+                      cache_root: Optional[str] = None,
+                      data_root: Optional[str] = None,
+                      num_workers: int = 0) -> str:
+    """Return the folder of a generated dataset, generating it on first use.
+
+    Without ``data_root`` the folder is ``<cache_root>/<params.cache_name>``.
+    A ``data_root`` that holds a finished dataset made with other params is
+    an error (its ``info_file`` says which). In a distributed run rank 0
+    writes while the others wait at a barrier; a rank that still finds no
+    dataset afterwards (a cache on a node-local disk) builds its own copy.
+    Every copy is written to a temp folder and renamed into place, so
+    concurrent processes never see a partial dataset.
+
+    Args:
+        params: the generator's params dataclass (``fingerprint()``,
+            ``cache_name``, ``to_dict()``).
+        writer (callable): ``writer(out_dir, params, num_workers)``.
+        info_file (str): the json the writer writes last.
+        cache_root (str): the cache folder of this kind of dataset.
+        data_root (str, optional): explicit dataset folder instead.
+        num_workers (int): worker processes for the generation.
+    """
+    from mmengine.dist import barrier, get_dist_info
+
+    if data_root is None:
+        root = osp.join(osp.expanduser(cache_root), params.cache_name)
+    else:
+        root = osp.expanduser(data_root)
+    rank, world_size = get_dist_info()
+    if world_size > 1:
+        if rank == 0:
+            build_atomically(root, params, num_workers, writer, info_file)
+        barrier()
+    build_atomically(root, params, num_workers, writer, info_file)
+    found = read_info(root, info_file).get('fingerprint')
+    if found != params.fingerprint():
+        raise ValueError(
+            f'{root} holds a generated dataset with fingerprint {found} '
+            f'(see its {info_file}), but the requested params '
+            f'{params.to_dict()} have fingerprint {params.fingerprint()}: '
+            'use another data_root.')
+    return root
 
 
 def prepare_synthetic_wsol(params=None,
                            cache_root: Optional[str] = None,
                            data_root: Optional[str] = None,
                            num_workers: int = 0) -> str:
-    """Return the folder of the dataset, generating it on first use.
-
-    Without ``data_root`` the folder is ``<cache_root>/v<version>-<hash of
-    params>``. A ``data_root`` that holds a finished dataset made with other
-    params is an error (its ``synthetic_wsol.json`` says which). In a
-    distributed run rank 0 writes while the others wait at a barrier; a rank
-    that still finds no dataset afterwards (a cache on a node-local disk)
-    builds its own copy. Every copy is written to a temp folder and renamed
-    into place, so concurrent processes never see a partial dataset.
+    """Return the folder of the synthetic WSOL benchmark, generating it on
+    first use (:func:`prepare_generated`; without ``data_root`` the folder
+    is ``<cache_root>/v<version>-<hash of params>``).
 
     Args:
         params (SyntheticWSOLParams | dict | None): Generator parameters.
@@ -980,29 +1083,13 @@ def prepare_synthetic_wsol(params=None,
     Returns:
         str: The dataset root, in the CUB-200-2011 layout.
     """
-    from mmengine.dist import barrier, get_dist_info
-
-    params = to_params(params)
-    if data_root is None:
-        root = osp.join(
-            osp.expanduser(cache_root or default_cache_root()),
-            params.cache_name)
-    else:
-        root = osp.expanduser(data_root)
-    rank, world_size = get_dist_info()
-    if world_size > 1:
-        if rank == 0:
-            build_atomically(root, params, num_workers)
-        barrier()
-    build_atomically(root, params, num_workers)
-    found = read_info(root).get('fingerprint')
-    if found != params.fingerprint():
-        raise ValueError(
-            f'{root} holds a synthetic WSOL dataset with fingerprint {found} '
-            f'(see its synthetic_wsol.json), but the requested params '
-            f'{params.to_dict()} (generator v{GENERATOR_VERSION}) have '
-            f'fingerprint {params.fingerprint()}: use another data_root.')
-    return root
+    return prepare_generated(
+        to_params(params),
+        lambda out, p, n: write_synthetic_wsol(out, p, n),
+        'synthetic_wsol.json',
+        cache_root=cache_root or default_cache_root(),
+        data_root=data_root,
+        num_workers=num_workers)
 
 
 __all__ = [
@@ -1013,6 +1100,5 @@ __all__ = [
     'head_combinations', 'shape_combinations', 'designs', 'class_names',
     'tight_box', 'write_synthetic_wsol',
     'default_cache_root', 'is_complete', 'build_atomically', 'read_info',
-    'to_params',
-    'prepare_synthetic_wsol'
+    'to_params', 'params_from', 'render_plan', 'prepare_generated', 'prepare_synthetic_wsol'
 ]

@@ -23,20 +23,69 @@ def test_generator_options_reach_every_dataloader():
         bench.parse_args(['--generator', 'body_hue_window'])
 
 
-def test_table_mean_and_sample_spread():
-    names = [c[0] for c in bench.COLUMNS]
-    # CAM: 10, 20, 30 in every column -> 20.0 +- 10.0 (sample std)
+def figures(value, calibrated=None):
+    """One run's figures: ``value`` everywhere, ``calibrated`` for the
+    calibrated variants (default: value - 1)."""
+    out = {}
+    for name, _, cal_key in bench.COLUMNS:
+        out[name] = value
+        if cal_key is not None:
+            out[f'{name} cal'] = value - 1 if calibrated is None else \
+                calibrated
+    return out
+
+
+def test_table_mean_sample_spread_and_calibrated_cells():
     results = {
-        'cam': {s: {n: v for n in names} for s, v in ((0, 10.), (1, 20.),
-                                                       (2, 30.))},
-        'lowcam': {s: {n: 50. for n in names} for s in (0, 1, 2)},
+        'scratch': {
+            'cam': {s: figures(v) for s, v in ((0, 10.), (1, 20.), (2, 30.))},
+            'lowcam': {s: figures(50., 40.) for s in (0, 1, 2)},
+        },
+        'pretrained': {
+            'cam': {s: figures(60.) for s in (0, 1, 2)},
+            'lowcam': {s: figures(70.) for s in (0, 1, 2)},
+        },
     }
-    text = bench.table(results, [0, 1, 2], ['cam', 'lowcam'])
+    text = bench.table(results, [0, 1, 2], ['cam', 'lowcam'],
+                       ['scratch', 'pretrained'])
     lines = text.splitlines()
-    assert lines[2].startswith('| CAM | 20.0 ± 10.0 |')
-    assert lines[3] == '| LowCAM | ' + ' | '.join(['50.0 ± 0.0'] *
-                                                  len(names)) + ' |'
-    assert '| CAM | 2 | 30.0 |' in text
+    # Top-1 Cls (no threshold), then GT-known Loc: oracle / calibrated
+    assert lines[2].startswith('| CAM | from scratch | 20.0 ± 10.0 | '
+                               '20.0 ± 10.0 / 19.0 ± 10.0 |')
+    assert lines[3].startswith('| LowCAM | from scratch | 50.0 ± 0.0 | '
+                               '50.0 ± 0.0 / 40.0 ± 0.0 |')
+    assert lines[3].endswith('| 50.0 ± 0.0 |')  # PxAP: threshold-free
+    assert lines[5].startswith('| LowCAM | pretrained | 70.0 ± 0.0 |')
+    assert '| CAM | from scratch | 2 | 30.0 | 30.0 / 29.0 |' in text
+    cells = bench.figures_of({
+        **{c[1]: 1.0 for c in bench.COLUMNS},
+        **{c[2]: 2.0 for c in bench.COLUMNS if c[2]}
+    })
+    assert cells['MaxBoxAcc'] == 1.0 and cells['MaxBoxAcc cal'] == 2.0
+
+
+def test_evaluation_config_scores_both_protocols_and_calibrates(tmp_path):
+    from mmengine.config import Config
+    path = bench.evaluation_config('cam', 'pretrained', 'train_fullsup',
+                                   str(tmp_path))
+    cfg = Config.fromfile(path)
+    assert cfg.test_dataloader.dataset.split == 'train_fullsup'
+    assert [m['prefix'] for m in cfg.test_evaluator] == ['wsol', 'ornet']
+    assert all(m['save_thresholds'].startswith(str(tmp_path))
+               for m in cfg.test_evaluator)
+    # a CAM is min-max normalised for ORNet's fixed thresholds
+    assert cfg.test_evaluator[1]['map_normalization'] == 'minmax'
+    assert cfg.model.backbone.init_cfg.type == 'Pretrained'
+    path = bench.evaluation_config('lowcam', 'scratch', 'test',
+                                   str(tmp_path), calibration='/c')
+    cfg = Config.fromfile(path)
+    assert [m['prefix'] for m in cfg.test_evaluator] == [
+        'wsol', 'ornet', 'wsolcal', 'ornetcal'
+    ]
+    assert cfg.test_evaluator[3]['calibration_file'] == \
+        '/c/thresholds_ornet.json'
+    assert cfg.test_evaluator[3]['map_normalization'] == 'none'
+    assert cfg.model.type == 'LowCAM'
 
 
 def test_part_analysis_parses_generator_variants_and_hides_parts():
@@ -55,9 +104,8 @@ def test_part_analysis_parses_generator_variants_and_hides_parts():
 
 
 def test_table_of_one_seed_has_no_spread():
-    names = [c[0] for c in bench.COLUMNS]
-    results = {'cam': {0: {n: 12.34 for n in names}}}
+    results = {'scratch': {'cam': {0: figures(12.34, 11.11)}}}
     text = bench.table(results, [0], ['cam'])
-    assert text.splitlines()[2] == '| CAM | ' + ' | '.join(
-        ['12.3'] * len(names)) + ' |'
+    assert text.splitlines()[2].startswith(
+        '| CAM | from scratch | 12.3 | 12.3 / 11.1 |')
     assert '±' not in text.splitlines()[2]

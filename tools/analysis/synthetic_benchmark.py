@@ -1,28 +1,39 @@
 """CAM vs LowCAM (vs Hide-and-Seek) on the embedded synthetic benchmark,
-trained from scratch on CPU with the project's own tools, over seeds.
+from scratch and fine-tuned from the pretrained backbone, over seeds, under
+both protocols with oracle and calibrated thresholds, on 2 CPU cores with
+the project's own tools.
 
     python tools/analysis/synthetic_benchmark.py \
         [--seeds 0 1 2] [--methods cam lowcam hide_and_seek] \
-        [--work-dir work_dirs/synthetic_benchmark]
+        [--settings scratch pretrained] \
+        [--work-dir work_dirs/synthetic_benchmark] [--generator KEY=VALUE ...]
 
-For every seed S (``randomness.seed=S``; the data are the same for every
-seed: the generator has its own fixed seed) it runs, as a user would:
+For every setting (``scratch``: the ``*_tiny_synthetic.py`` configs;
+``pretrained``: the ``*_tiny_synthetic_pretrained.py`` configs, whose
+backbones start from the weights pretrained on the generated pretraining
+set) and seed S (``randomness.seed=S``; the data are the same for every
+seed) it runs, as a user would:
 
-1. ``tools/train.py configs/cam/cam_tiny_synthetic.py`` (8 epochs);
-2. ``tools/train.py configs/lowcam/lowcam_tiny_synthetic.py`` (6 + 2 epochs:
-   the same number of images seen), whose evaluator F^e is the CAM model
-   of step 1 of the same seed (the method needs a trained classifier);
-3. ``tools/train.py projects/hide_and_seek/configs/...`` (8 epochs);
-4. ``tools/test.py`` on the last checkpoint of each, under the
-   wsolevaluation protocol (the configs' default: MaxBoxAcc, MaxBoxAccV2,
-   PxAP) and under the ORNet protocol (GT-known Loc, Top-1 Loc: LowCAM's
-   p^a as it is, as the release; CAM maps min-max normalised); both pick
-   the oracle threshold on the test split, as papers do.
+1. ``tools/train.py`` on the LowCAM config: the one-command pipeline
+   (stage 0 trains F^e, the CAM config of the same setting and seed, 8
+   epochs; then phases 1 + 2, 6 + 2 epochs). The CAM row is that F^e: the
+   CAM config trained with the same seed, so it is what a separate
+   ``tools/train.py`` of the CAM config gives (without LowCAM, CAM is
+   trained on its own);
+2. ``tools/train.py`` on the Hide-and-Seek project config (8 epochs);
+3. per model two ``tools/test.py`` runs, each scoring the maps with four
+   metrics at once (wsolevaluation: MaxBoxAcc, MaxBoxAccV2, PxAP; ORNet:
+   GT-known Loc, Top-1 Loc, with LowCAM's p^a as it is and CAM maps min-max
+   normalised): (a) on the held-out ``train_fullsup`` split (train images
+   with boxes, never trained on) with the oracle, whose thresholds are
+   saved; (b) on the test split, with the oracle (what papers report) and
+   with the thresholds calibrated in (a) (Choe et al. 2020).
 
-A run whose checkpoint or metric file already exists is not run again, so
-an interrupted benchmark continues where it stopped. The table (mean and
-sample standard deviation over seeds, and every seed) is printed and
-written to ``<work-dir>/results.md``; the figures to ``results.json``.
+A run whose checkpoint or metric file exists is not run again, so an
+interrupted benchmark continues where it stopped. Training progress is
+echoed to the console. The table (mean and sample standard deviation over
+seeds, and every seed) is printed and written to ``<work-dir>/results.md``;
+the figures and training times to ``results.json``.
 """
 import argparse
 import glob
@@ -37,23 +48,40 @@ import numpy as np
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
+#: method -> (name in the table, {setting: config})
 METHODS = {
-    'cam': ('CAM', 'configs/cam/cam_tiny_synthetic.py'),
-    'lowcam': ('LowCAM', 'configs/lowcam/lowcam_tiny_synthetic.py'),
-    'hide_and_seek':
-    ('Hide-and-Seek',
-     'projects/hide_and_seek/configs/hide_and_seek_cam_tiny_synthetic.py'),
+    'cam': ('CAM', {
+        'scratch': 'configs/cam/cam_tiny_synthetic.py',
+        'pretrained': 'configs/cam/cam_tiny_synthetic_pretrained.py',
+    }),
+    'lowcam': ('LowCAM', {
+        'scratch': 'configs/lowcam/lowcam_tiny_synthetic.py',
+        'pretrained': 'configs/lowcam/lowcam_tiny_synthetic_pretrained.py',
+    }),
+    'hide_and_seek': ('Hide-and-Seek', {
+        'scratch':
+        'projects/hide_and_seek/configs/hide_and_seek_cam_tiny_synthetic.py',
+        'pretrained':
+        'projects/hide_and_seek/configs/'
+        'hide_and_seek_cam_tiny_synthetic_pretrained.py',
+    }),
 }
-# (column, protocol, metric key)
+SETTINGS = {'scratch': 'from scratch', 'pretrained': 'pretrained'}
+# (column, oracle key, calibrated key or None); prefixes: the four metrics
+# of the evaluation config (wsol / ornet oracle, wsolcal / ornetcal
+# calibrated on train_fullsup)
 COLUMNS = [
-    ('Top-1 Cls', 'wsolevaluation', 'wsol/Top-1 Cls'),
-    ('GT-known Loc (ORNet)', 'ornet', 'wsol/GT-known Loc'),
-    ('Top-1 Loc (ORNet)', 'ornet', 'wsol/Top-1 Loc'),
-    ('MaxBoxAcc', 'wsolevaluation', 'wsol/MaxBoxAcc'),
-    ('MaxBoxAccV2', 'wsolevaluation', 'wsol/MaxBoxAccV2'),
-    ('PxAP', 'wsolevaluation', 'wsol/PxAP'),
+    ('Top-1 Cls', 'wsol/Top-1 Cls', None),
+    ('GT-known Loc (ORNet)', 'ornet/GT-known Loc', 'ornetcal/GT-known Loc'),
+    ('Top-1 Loc (ORNet)', 'ornet/Top-1 Loc', 'ornetcal/Top-1 Loc'),
+    ('MaxBoxAcc', 'wsol/MaxBoxAcc', 'wsolcal/GT-known Loc'),
+    ('MaxBoxAccV2', 'wsol/MaxBoxAccV2', 'wsolcal/BoxAccV2'),
+    ('PxAP', 'wsol/PxAP', None),
 ]
 MAX_EPOCHS = 8
+#: lines of a training log echoed to the console
+PROGRESS = ('Epoch(train)', 'Epoch(val)', 'evaluator_stage:',
+            'TwoPhaseTrainingHook:', 'generating ', 'Saving checkpoint')
 
 
 def parse_args(argv=None):
@@ -65,6 +93,11 @@ def parse_args(argv=None):
         choices=sorted(METHODS),
         default=['cam', 'lowcam', 'hide_and_seek'])
     parser.add_argument(
+        '--settings',
+        nargs='+',
+        choices=sorted(SETTINGS),
+        default=['scratch', 'pretrained'])
+    parser.add_argument(
         '--work-dir', default=osp.join('work_dirs', 'synthetic_benchmark'))
     parser.add_argument(
         '--generator',
@@ -72,8 +105,10 @@ def parse_args(argv=None):
         default=[],
         metavar='KEY=VALUE',
         help='a variant of the benchmark: generator parameters for every '
-        'dataloader (SyntheticWSOLParams, e.g. body_hue_window=0.5); use a '
+        'dataloader (SyntheticWSOLParams, e.g. class_cue=shape); use a '
         'separate --work-dir')
+    parser.add_argument(
+        '--quiet', action='store_true', help='no training progress lines')
     args = parser.parse_args(argv)
     for item in args.generator:
         if '=' not in item:
@@ -81,46 +116,64 @@ def parse_args(argv=None):
     return args
 
 
-def generator_options(items):
+def generator_options(items, prefix=''):
+    """``--cfg-options`` giving every dataloader the generator params."""
     return [
-        f'{loader}.dataset.generator.{item}' for item in items
+        f'{prefix}{loader}.dataset.generator.{item}' for item in items
         for loader in ('train_dataloader', 'val_dataloader',
                        'test_dataloader')
     ]
 
 
-def run_tool(args, log_file):
-    """Run ``python <args>`` from the repository root, log to a file."""
+def run_tool(args, log_file, echo=True):
+    """Run ``python <args>`` from the repository root; its output goes to
+    ``log_file`` and its progress lines to the console."""
     start = time.time()
     print(f'$ python {" ".join(args)}', flush=True)
     with open(log_file, 'w') as log:
-        proc = subprocess.run([sys.executable] + args,
-                              cwd=REPO_ROOT,
-                              stdout=log,
-                              stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([sys.executable] + args,
+                                cwd=REPO_ROOT,
+                                stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT,
+                                text=True,
+                                bufsize=1)
+        for line in proc.stdout:
+            log.write(line)
+            if echo and any(mark in line for mark in PROGRESS):
+                print('  ' + line.rstrip()[:200], flush=True)
+        proc.wait()
     if proc.returncode != 0:
         with open(log_file) as f:
             tail = f.read()[-4000:]
         sys.exit(f'error: the command above failed (exit {proc.returncode}); '
                  f'the end of its log {log_file}:\n{tail}')
-    print(f'  done in {time.time() - start:.0f} s', flush=True)
+    seconds = time.time() - start
+    print(f'  done in {seconds:.0f} s', flush=True)
+    return seconds
 
 
-def train(method, seed, work_dir, generator, evaluator_ckpt=None):
-    run_dir = osp.join(work_dir, f'seed{seed}', method)
-    ckpt = osp.join(run_dir, f'epoch_{MAX_EPOCHS}.pth')
+def run_dir(work_dir, setting, seed, method):
+    return osp.join(work_dir, setting, f'seed{seed}', method)
+
+
+def train(method, setting, seed, work_dir, generator, echo=True):
+    """Train ``method``; return ``(checkpoint, seconds or None)``."""
+    out = run_dir(work_dir, setting, seed, method)
+    ckpt = osp.join(out, f'epoch_{MAX_EPOCHS}.pth')
     if osp.isfile(ckpt):
-        print(f'{ckpt} exists: training of {method}, seed {seed} skipped')
-        return ckpt
+        print(f'{ckpt} exists: training of {method} ({setting}, seed {seed}) '
+              'skipped')
+        return ckpt, None
     options = [f'randomness.seed={seed}'] + generator_options(generator)
-    if evaluator_ckpt is not None:
-        options.append(f'model.evaluator.checkpoint={evaluator_ckpt}')
-    os.makedirs(run_dir, exist_ok=True)
-    run_tool([
-        'tools/train.py', METHODS[method][1], '--work-dir', run_dir,
+    if method == 'lowcam':  # F^e's stage gets the same data
+        options += generator_options(generator,
+                                     'evaluator_stage.cfg_options.')
+    os.makedirs(out, exist_ok=True)
+    seconds = run_tool([
+        'tools/train.py', METHODS[method][1][setting], '--work-dir', out,
         '--cfg-options'
-    ] + options, osp.join(run_dir, 'train_stdout.log'))
-    return ckpt
+    ] + options, osp.join(out, 'train_stdout.log'), echo)
+    return ckpt, seconds
 
 
 def read_test_metrics(work_dir):
@@ -133,100 +186,186 @@ def read_test_metrics(work_dir):
         return json.loads(f.read().strip().splitlines()[-1])
 
 
-def test(method, seed, ckpt, protocol, work_dir, generator):
-    test_dir = osp.join(work_dir, f'seed{seed}', f'{method}_test_{protocol}')
+def evaluation_config(method, setting, split, out_dir, calibration=None):
+    """Write a config that tests ``method``'s config on ``split`` with the
+    four metrics (see the module docstring); return its path."""
+    normalization = "'none'" if method == 'lowcam' else "'minmax'"
+    if calibration is None:  # oracle, thresholds saved for calibration
+        metrics = f'''[
+    dict(type='LocalizationMetric', protocol='wsolevaluation', prefix='wsol',
+         pxap_upsample='bicubic',
+         save_thresholds={osp.join(out_dir, 'thresholds_wsol.json')!r}),
+    dict(type='LocalizationMetric', protocol='ornet', prefix='ornet',
+         pxap_upsample='bicubic', map_normalization={normalization},
+         save_thresholds={osp.join(out_dir, 'thresholds_ornet.json')!r}),
+]'''
+    else:
+        wsol, ornet = (osp.join(calibration, f'thresholds_{p}.json')
+                       for p in ('wsol', 'ornet'))
+        metrics = f'''[
+    dict(type='LocalizationMetric', protocol='wsolevaluation', prefix='wsol',
+         pxap_upsample='bicubic'),
+    dict(type='LocalizationMetric', protocol='ornet', prefix='ornet',
+         pxap_upsample='bicubic', map_normalization={normalization}),
+    dict(type='LocalizationMetric', protocol='wsolevaluation',
+         prefix='wsolcal', pxap_upsample='bicubic',
+         threshold_selection='calibrated', calibration_file={wsol!r}),
+    dict(type='LocalizationMetric', protocol='ornet', prefix='ornetcal',
+         pxap_upsample='bicubic', map_normalization={normalization},
+         threshold_selection='calibrated', calibration_file={ornet!r}),
+]'''
+    text = f'''# written by tools/analysis/synthetic_benchmark.py
+_base_ = [{osp.join(REPO_ROOT, METHODS[method][1][setting])!r}]
+test_dataloader = dict(dataset=dict(split={split!r}))
+test_evaluator = {metrics}
+# no pictures of every image here
+default_hooks = dict(visualization=dict(enable=False))
+'''
+    path = osp.join(out_dir, f'evaluate_{split}.py')
+    with open(path, 'w') as f:
+        f.write(text)
+    return path
+
+
+def evaluate(method, setting, seed, ckpt, work_dir, generator):
+    """Calibrate on train_fullsup, then test; the test metric dict."""
+    base = run_dir(work_dir, setting, seed, method) + '_eval'
+    calib_dir, test_dir = osp.join(base, 'train_fullsup'), osp.join(
+        base, 'test')
     result = osp.join(test_dir, 'metrics.json')
-    if not osp.isfile(result):
-        os.makedirs(test_dir, exist_ok=True)
-        options = [
-            f'test_evaluator.protocol={protocol}',
-            # no pictures of every validation image here
-            'default_hooks.visualization.enable=False'
-        ] + generator_options(generator)
-        if protocol == 'ornet' and method != 'lowcam':
-            # ORNet thresholds LowCAM's p^a (a probability) as it is; a CAM
-            # is min-max normalised first (the metric refuses raw CAMs)
-            options.append('test_evaluator.map_normalization=minmax')
-        run_tool([
-            'tools/test.py', METHODS[method][1], ckpt, '--work-dir',
-            test_dir, '--cfg-options'
-        ] + options, osp.join(test_dir, 'test_stdout.log'))
-        metrics = read_test_metrics(test_dir)
-        if metrics is None:
-            sys.exit(f'error: no metric file under {test_dir}')
-        with open(result, 'w') as f:
-            json.dump(metrics, f, indent=1)
-    with open(result) as f:
-        return json.load(f)
+    if osp.isfile(result):
+        with open(result) as f:
+            return json.load(f)
+    options = generator_options(generator)
+    for out, calibration in ((calib_dir, None), (test_dir, calib_dir)):
+        os.makedirs(out, exist_ok=True)
+        split = 'train_fullsup' if calibration is None else 'test'
+        cfg = evaluation_config(method, setting, split, out, calibration)
+        run_tool(['tools/test.py', cfg, ckpt, '--work-dir', out] +
+                 (['--cfg-options'] + options if options else []),
+                 osp.join(out, 'test_stdout.log'), echo=False)
+    metrics = read_test_metrics(test_dir)
+    if metrics is None:
+        sys.exit(f'error: no metric file under {test_dir}')
+    with open(result, 'w') as f:
+        json.dump(metrics, f, indent=1)
+    return metrics
 
 
-def table(results, seeds, methods):
-    header = ['Method'] + [c[0] for c in COLUMNS]
+def figures_of(metrics):
+    """The table's figures of one test metric dict: ``{column: value}``,
+    calibrated ones under ``'<column> cal'``."""
+    out = {}
+    for name, oracle, calibrated in COLUMNS:
+        out[name] = float(metrics[oracle])
+        if calibrated is not None:
+            out[f'{name} cal'] = float(metrics[calibrated])
+    return out
+
+
+def _cell(values):
+    values = np.asarray(values, np.float64)
+    if len(values) > 1:
+        return f'{values.mean():.1f} ± {values.std(ddof=1):.1f}'
+    return f'{values.mean():.1f}'  # one seed: no spread to show
+
+
+def table(results, seeds, methods, settings=('scratch', )):
+    """Markdown: the mean (± sample std over seeds) table, then every
+    seed. ``results[setting][method][seed]`` are :func:`figures_of`
+    dicts; a thresholded figure's cell is ``oracle / calibrated``."""
+    header = ['Method', 'Backbone'] + [c[0] for c in COLUMNS]
     lines = [
         '| ' + ' | '.join(header) + ' |',
         '|' + '---|' * len(header),
     ]
-    for method in methods:
-        cells = [METHODS[method][0]]
-        for name, _, _ in COLUMNS:
-            values = np.array([results[method][s][name] for s in seeds])
-            if len(values) > 1:
-                cells.append(
-                    f'{values.mean():.1f} ± {values.std(ddof=1):.1f}')
-            else:  # one seed: no spread to show
-                cells.append(f'{values.mean():.1f}')
-        lines.append('| ' + ' | '.join(cells) + ' |')
+
+    def cells(rows):
+        out = []
+        for name, _, calibrated in COLUMNS:
+            text = _cell([r[name] for r in rows])
+            if calibrated is not None and all(f'{name} cal' in r
+                                              for r in rows):
+                text += ' / ' + _cell([r[f'{name} cal'] for r in rows])
+            out.append(text)
+        return out
+
+    for setting in settings:
+        for method in methods:
+            rows = [results[setting][method][s] for s in seeds]
+            lines.append(f'| {METHODS[method][0]} | {SETTINGS[setting]} | ' +
+                         ' | '.join(cells(rows)) + ' |')
     lines.append('')
-    lines.append(f'Mean ± sample standard deviation over seeds {seeds}. '
-                 'Per seed:' if len(seeds) > 1 else
-                 f'One seed ({seeds[0]}): rerun with --seeds 0 1 2 for the '
-                 'spread. Per seed:')
+    lines.append(
+        (f'Mean ± sample standard deviation over seeds {seeds}'
+         if len(seeds) > 1 else
+         f'One seed ({seeds[0]}): rerun with --seeds 0 1 2 for the spread') +
+        '; thresholded figures: oracle / calibrated on train_fullsup. Per '
+        'seed:')
     lines.append('')
-    lines.append('| Method | Seed | ' + ' | '.join(c[0] for c in COLUMNS) +
-                 ' |')
-    lines.append('|' + '---|' * (len(COLUMNS) + 2))
-    for method in methods:
-        for s in seeds:
-            row = [f'{results[method][s][c[0]]:.1f}' for c in COLUMNS]
-            lines.append(f'| {METHODS[method][0]} | {s} | ' + ' | '.join(row) +
-                         ' |')
+    lines.append('| Method | Backbone | Seed | ' +
+                 ' | '.join(c[0] for c in COLUMNS) + ' |')
+    lines.append('|' + '---|' * (len(COLUMNS) + 3))
+    for setting in settings:
+        for method in methods:
+            for s in seeds:
+                lines.append(f'| {METHODS[method][0]} | {SETTINGS[setting]} '
+                             f'| {s} | ' +
+                             ' | '.join(cells([results[setting][method][s]]))
+                             + ' |')
     return '\n'.join(lines)
 
 
 def main(argv=None):
     args = parse_args(argv)
     methods = [m for m in METHODS if m in args.methods]
+    settings = [s for s in SETTINGS if s in args.settings]
     work_dir = osp.abspath(args.work_dir)
-    results = {m: {} for m in methods}
-    for seed in args.seeds:
-        cam_ckpt = None
-        if 'cam' in methods or 'lowcam' in methods:
-            cam_ckpt = train('cam', seed, work_dir, args.generator)
-        for method in methods:
-            ckpt = (cam_ckpt if method == 'cam' else train(
-                method, seed, work_dir, args.generator,
-                cam_ckpt if method == 'lowcam' else None))
-            figures = {}
-            for protocol in ('wsolevaluation', 'ornet'):
-                metrics = test(method, seed, ckpt, protocol, work_dir,
-                               args.generator)
-                for name, proto, key in COLUMNS:
-                    if proto == protocol:
-                        figures[name] = float(metrics[key])
-            results[method][seed] = figures
-    text = table(results, args.seeds, methods)
+    results = {s: {m: {} for m in methods} for s in settings}
+    seconds = {s: {m: {} for m in methods} for s in settings}
+    for setting in settings:
+        for seed in args.seeds:
+            ckpts = {}
+            # LowCAM first: its stage 0 trains the CAM config (F^e)
+            for method in sorted(methods, key=lambda m: m != 'lowcam'):
+                stage = osp.join(
+                    run_dir(work_dir, setting, seed, 'lowcam'), 'evaluator',
+                    f'epoch_{MAX_EPOCHS}.pth')
+                if method == 'cam' and 'lowcam' in methods:
+                    ckpts['cam'] = stage  # F^e of the LowCAM run
+                    continue
+                ckpts[method], seconds[setting][method][seed] = train(
+                    method, setting, seed, work_dir, args.generator,
+                    not args.quiet)
+            for method in methods:
+                metrics = evaluate(method, setting, seed, ckpts[method],
+                                   work_dir, args.generator)
+                results[setting][method][seed] = figures_of(metrics)
+    text = table(results, args.seeds, methods, settings)
     if args.generator:
         text = (f'Benchmark variant: generator {" ".join(args.generator)}'
                 '\n\n' + text)
     print(text)
+    os.makedirs(work_dir, exist_ok=True)
     with open(osp.join(work_dir, 'results.md'), 'w') as f:
         f.write(text + '\n')
     with open(osp.join(work_dir, 'results.json'), 'w') as f:
-        json.dump({m: {str(s): v
-                       for s, v in r.items()}
-                   for m, r in results.items()},
-                  f,
-                  indent=1)
+        json.dump(
+            dict(
+                figures={
+                    s: {m: {str(k): v
+                            for k, v in r.items()}
+                        for m, r in res.items()}
+                    for s, res in results.items()
+                },
+                train_seconds={
+                    s: {m: {str(k): v
+                            for k, v in r.items()}
+                        for m, r in res.items()}
+                    for s, res in seconds.items()
+                }),
+            f,
+            indent=1)
     return results
 
 

@@ -56,3 +56,52 @@ def load_local_checkpoint(filename, map_location=None):
                 logger='current')
         return torch.load(filename, map_location=map_location,
                           weights_only=False)
+
+
+#: the checkpoints mmwsol ships (package data) and builds: ``mmwsol://NAME``
+MODEL_ZOO_SCHEME = 'mmwsol://'
+MODEL_ZOO_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))), 'model_zoo')
+#: how each model-zoo file is made (the error message of a missing one)
+MODEL_ZOO_RECIPES = {
+    'synthetic_pretrain/resnet18_w16.pth':
+    'bash tools/model_converters/make_synthetic_pretrain.sh',
+}
+
+
+def model_zoo_cache_path(name: str) -> str:
+    """Where a rebuilt model-zoo file goes: ``$MMWSOL_CACHE/model_zoo/NAME``
+    (else ``~/.cache/mmwsol/model_zoo/NAME``)."""
+    from mmwsol.datasets.synthetic_generator import default_cache_root
+    return osp.join(default_cache_root('model_zoo'), name)
+
+
+def resolve_model_zoo(filename: str) -> str:
+    """The local file behind ``mmwsol://NAME``: the copy rebuilt in the
+    cache (:func:`model_zoo_cache_path`) if there is one, else the copy
+    shipped in the package (``mmwsol/model_zoo/NAME``).
+
+    Raises:
+        FileNotFoundError: neither exists; the message gives the command
+            that makes the file.
+    """
+    name = filename[len(MODEL_ZOO_SCHEME):] if filename.startswith(
+        MODEL_ZOO_SCHEME) else filename
+    for path in (model_zoo_cache_path(name), osp.join(MODEL_ZOO_DIR, name)):
+        if osp.isfile(path):
+            return path
+    recipe = MODEL_ZOO_RECIPES.get(name)
+    raise FileNotFoundError(
+        f'{MODEL_ZOO_SCHEME}{name}: no such checkpoint, neither in the cache '
+        f'({model_zoo_cache_path(name)}) nor shipped ({MODEL_ZOO_DIR}/'
+        f'{name}).' + (f' Make it with `{recipe}`.' if recipe else
+                       f' Known: {sorted(MODEL_ZOO_RECIPES)}.'))
+
+
+@CheckpointLoader.register_scheme(prefixes=MODEL_ZOO_SCHEME, force=True)
+def load_model_zoo_checkpoint(filename, map_location=None):
+    """Load ``mmwsol://NAME`` (see :func:`resolve_model_zoo`), a plain
+    state-dict file, with ``weights_only=True``."""
+    path = resolve_model_zoo(filename)
+    print_log(f'{filename} -> {path}', logger='current')
+    return load_local_checkpoint(path, map_location)

@@ -1,0 +1,25 @@
+# The tiny classifier the synthetic recipes share: a ResNet-18 layout with
+# 16 stem and base channels (about 0.7 M parameters), GAP, a linear head.
+# Pretrained on the generated pretraining set by
+# configs/pretrain/resnet18_w16_synthetic_pretrain.py; its backbone is the
+# backbone of the tiny CAM (configs/_base_/models/cam_tiny.py, last stage
+# at stride 1) and of the tiny LowCAM's F^c (lowcam_tiny.py).
+model = dict(
+    type='ImageClassifier',
+    data_preprocessor=dict(
+        mean=[123.675, 116.28, 103.53],
+        std=[58.395, 57.12, 57.375],
+        to_rgb=True),
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        stem_channels=16,
+        base_channels=16,
+        out_indices=(3, )),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=48,
+        in_channels=128,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5)))

@@ -1,0 +1,42 @@
+# Pretraining of the tiny synthetic backbones, the miniature of ImageNet
+# pretraining: the tiny ResNet-18 (16 channels) classifies the 48 classes of
+# the generated pretraining set (image labels only), from scratch, 2 CPU
+# cores. Its published checkpoint is what the *_pretrained synthetic configs
+# load with init_cfg=dict(type='Pretrained', prefix='backbone.'), as real
+# configs load ImageNet weights:
+#   bash tools/model_converters/make_synthetic_pretrain.sh
+# (= python tools/train.py configs/pretrain/resnet18_w16_synthetic_pretrain.py
+#  then tools/model_converters/publish_model.py on its last checkpoint.)
+_base_ = [
+    '../_base_/models/resnet18_w16_classifier.py',
+    '../_base_/datasets/synthetic_pretrain.py',
+    '../_base_/default_runtime.py',
+]
+
+# SGD with a cosine to 0 over 12 epochs (1800 iterations of 64 images):
+# the tiny synthetic recipe's lr (0.05 at batch 32) scaled linearly to
+# batch 64.
+optim_wrapper = dict(
+    type='OptimWrapper',
+    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))
+param_scheduler = dict(
+    type='CosineAnnealingLR',
+    by_epoch=True,
+    begin=0,
+    end=12,
+    eta_min=0.0,
+    convert_to_iter_based=True)
+train_cfg = dict(by_epoch=True, max_epochs=12, val_interval=3)
+val_cfg = dict()
+test_cfg = dict()
+
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=50),
+    checkpoint=dict(
+        type='CheckpointHook',
+        interval=3,
+        max_keep_ckpts=1,
+        save_best='accuracy/top1'),
+    # a classifier: no score maps to draw
+    visualization=dict(enable=False))
+randomness = dict(seed=0)
