@@ -5,22 +5,10 @@
 _base_ = [
     '../_base_/models/cam_tiny.py',
     '../_base_/datasets/synthetic_wsol.py',
+    '../_base_/schedules/tiny_sgd_cosine.py',
     '../_base_/default_runtime.py',
 ]
 
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
-param_scheduler = dict(
-    type='CosineAnnealingLR',
-    by_epoch=True,
-    begin=0,
-    end=8,
-    eta_min=0.0,
-    convert_to_iter_based=True)
-train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=8)
-val_cfg = dict()
-test_cfg = dict()
 # wsolevaluation protocol (the dataset default); pxap_upsample gives
 # PxAP under `test_evaluator.protocol=ornet` too (native-size maps)
 val_evaluator = dict(pxap_upsample='bicubic')

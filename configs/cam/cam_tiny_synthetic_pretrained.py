@@ -8,10 +8,5 @@
 # the lr is a fifth of the from-scratch one (0.01), chosen before any run.
 _base_ = ['./cam_tiny_synthetic.py']
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='mmwsol://synthetic_pretrain/resnet18_w16.pth',
-            prefix='backbone.')))
+model = dict(backbone=dict(init_cfg=_base_.pretrained_backbone))
 optim_wrapper = dict(optimizer=dict(lr=0.01))

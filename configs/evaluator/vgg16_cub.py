@@ -6,8 +6,8 @@
 # use its last checkpoint (the release keeps the epoch with the best test
 # accuracy). On its own:
 #   python tools/train.py configs/evaluator/vgg16_cub.py
-# then --cfg-options model.evaluator.checkpoint=work_dirs/vgg16_cub/epoch_200.pth
-# for the LowCAM configs.
+# then, for the LowCAM configs,
+#   --cfg-options model.evaluator.checkpoint=work_dirs/vgg16_cub/epoch_200.pth
 _base_ = [
     '../_base_/models/vgg16_classifier.py',
     '../_base_/datasets/cub_ornet.py',

@@ -9,6 +9,7 @@
 _base_ = [
     '../_base_/models/lowcam_tiny.py',
     '../_base_/datasets/synthetic_wsol.py',
+    '../_base_/schedules/tiny_sgd_cosine.py',
     '../_base_/default_runtime.py',
 ]
 
@@ -24,20 +25,13 @@ model = dict(
         eval_mode=True))
 
 # stage 0: F^e = the CAM baseline of the same seed (inherit randomness)
-evaluator_stage = dict(train=True, work_dir='evaluator', inherit=['randomness'])
+evaluator_stage = dict(
+    train=True, work_dir='evaluator', inherit=['randomness'])
 
-# phase 1 (epochs 0-5): SGD with a cosine, from scratch; phase 2 (epochs
-# 6-7): the release's phase 2 (Adam 1e-4, per-iteration cosine).
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.05, momentum=0.9, weight_decay=1e-4))
-param_scheduler = dict(
-    type='CosineAnnealingLR',
-    by_epoch=True,
-    begin=0,
-    end=6,
-    eta_min=0.0,
-    convert_to_iter_based=True)
+# phase 1 (epochs 0-5): the tiny schedule's SGD with its cosine over the 6
+# phase-1 epochs, from scratch; phase 2 (epochs 6-7): the release's phase 2
+# (Adam 1e-4, per-iteration cosine).
+param_scheduler = dict(end=6)
 custom_hooks = [
     dict(
         type='TwoPhaseTrainingHook',
@@ -47,9 +41,6 @@ custom_hooks = [
         phase2_param_scheduler=dict(
             type='CosineAnnealingLR', by_epoch=False, eta_min=0.0)),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=8, val_interval=8)
-val_cfg = dict()
-test_cfg = dict()
 # wsolevaluation protocol (the dataset default); pxap_upsample gives
 # PxAP under `test_evaluator.protocol=ornet` too (native-size maps)
 val_evaluator = dict(pxap_upsample='bicubic')

@@ -9,11 +9,7 @@
 _base_ = ['./lowcam_tiny_synthetic.py']
 
 model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='mmwsol://synthetic_pretrain/resnet18_w16.pth',
-            prefix='backbone.')),
+    backbone=dict(init_cfg=_base_.pretrained_backbone),
     evaluator=dict(
         config='{{ fileDirname }}/../cam/cam_tiny_synthetic_pretrained.py'))
 optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -10,25 +10,15 @@
 _base_ = [
     '../_base_/models/resnet18_w16_classifier.py',
     '../_base_/datasets/synthetic_pretrain.py',
+    '../_base_/schedules/tiny_sgd_cosine.py',
     '../_base_/default_runtime.py',
 ]
 
-# SGD with a cosine to 0 over 12 epochs (1800 iterations of 64 images):
-# the tiny synthetic recipe's lr (0.05 at batch 32) scaled linearly to
-# batch 64.
-optim_wrapper = dict(
-    type='OptimWrapper',
-    optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4))
-param_scheduler = dict(
-    type='CosineAnnealingLR',
-    by_epoch=True,
-    begin=0,
-    end=12,
-    eta_min=0.0,
-    convert_to_iter_based=True)
-train_cfg = dict(by_epoch=True, max_epochs=12, val_interval=3)
-val_cfg = dict()
-test_cfg = dict()
+# the tiny schedule (SGD, cosine to 0) over 12 epochs (1800 iterations of
+# 64 images), its lr (0.05 at batch 32) scaled linearly to batch 64
+optim_wrapper = dict(optimizer=dict(lr=0.1))
+param_scheduler = dict(end=12)
+train_cfg = dict(max_epochs=12, val_interval=3)
 
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),

@@ -435,6 +435,49 @@ class SyntheticWSOLGenerator:
 
     # ------------------------------------------------------------------
     # shapes: boolean (S, S) masks
+    def _frame(self, cx, cy, angle, aspect, reach=None):
+        """Pixel centres in a shape's frame: rotated by ``angle`` around
+        ``(cx, cy)``, the minor axis stretched by ``1 / aspect``.
+
+        Returns:
+            tuple | None: ``(rows, cols)`` slices of the window within
+            ``reach`` of the centre (the whole frame without ``reach``) and
+            the coordinates ``u, v`` there; None for an empty window.
+        """
+        size = self.params.image_size
+        if reach is None:
+            rows = cols = slice(0, size)
+        else:
+            rows = slice(max(int(np.floor(cy - reach)), 0),
+                         min(int(np.ceil(cy + reach)) + 1, size))
+            cols = slice(max(int(np.floor(cx - reach)), 0),
+                         min(int(np.ceil(cx + reach)) + 1, size))
+            if rows.start >= rows.stop or cols.start >= cols.stop:
+                return None
+        c, s = np.cos(angle), np.sin(angle)
+        dx = self._xx[rows, cols] - cx
+        dy = self._yy[rows, cols] - cy
+        return (rows, cols), dx * c + dy * s, (-dx * s + dy * c) / aspect
+
+    @staticmethod
+    def _inside_polygon(u, v, radius, corners):
+        """Inside the polygon with ``corners`` ((x, y), circumradius 1)
+        scaled by ``radius``; the polygon must be star-shaped around the
+        origin. Polar form: ``rho < radius * R(theta)``, ``R`` the distance
+        from the origin to the polygon's edge along ``theta``."""
+        corners = np.asarray(corners, np.float64)
+        angles = np.mod(np.arctan2(corners[:, 1], corners[:, 0]), 2 * np.pi)
+        order = np.argsort(angles)
+        corners, angles = corners[order], angles[order]
+        theta = np.mod(np.arctan2(v, u), 2 * np.pi)
+        edge = (np.searchsorted(angles, theta, side='right') - 1) % len(
+            corners)
+        a, b = corners[edge], corners[(edge + 1) % len(corners)]
+        nx, ny = b[..., 1] - a[..., 1], a[..., 0] - b[..., 0]
+        reach = (nx * a[..., 0] + ny * a[..., 1]) / np.maximum(
+            np.abs(nx * np.cos(theta) + ny * np.sin(theta)), 1e-9)
+        return np.hypot(u, v) < radius * np.abs(reach)
+
     def _blob_mask(self, cx, cy, radius, aspect, angle, harmonics):
         """Star-shaped blob: ``rho < radius * (1 + sum_k a_k cos(k theta +
         phi_k))`` in a frame rotated by ``angle`` and squeezed by ``aspect``
@@ -442,26 +485,19 @@ class SyntheticWSOLGenerator:
         can contain it (the blob lies within ``radius * (1 + sum a_k)`` of
         its centre), which gives the same mask as the whole frame."""
         size = self.params.image_size
-        reach = radius * (1.0 + sum(abs(a) for a, _ in harmonics))
-        y0, y1 = max(int(np.floor(cy - reach)), 0), min(
-            int(np.ceil(cy + reach)) + 1, size)
-        x0, x1 = max(int(np.floor(cx - reach)), 0), min(
-            int(np.ceil(cx + reach)) + 1, size)
         mask = np.zeros((size, size), bool)
-        if y0 >= y1 or x0 >= x1:
+        frame = self._frame(cx, cy, angle, aspect,
+                            radius * (1.0 + sum(abs(a) for a, _ in harmonics)))
+        if frame is None:
             return mask
-        c, s = np.cos(angle), np.sin(angle)
-        dx = self._xx[y0:y1, x0:x1] - cx
-        dy = self._yy[y0:y1, x0:x1] - cy
-        u = dx * c + dy * s
-        v = (-dx * s + dy * c) / aspect
+        window, u, v = frame
         rho = np.hypot(u, v)
         edge = np.ones_like(rho)
         if harmonics:
             theta = np.arctan2(v, u)
             for k, (amp, phase) in enumerate(harmonics, start=2):
                 edge += amp * np.cos(k * theta + phase)
-        mask[y0:y1, x0:x1] = rho < radius * edge
+        mask[window] = rho < radius * edge
         return mask
 
     def _ellipse_mask(self, cx, cy, radius, aspect, angle):
@@ -470,44 +506,24 @@ class SyntheticWSOLGenerator:
     def _outline_mask(self, cx, cy, radius, aspect, angle, outline):
         """A head outline (:data:`HEAD_SHAPES`) of circumradius ``radius``,
         squeezed by ``aspect`` and rotated by ``angle`` like
-        :meth:`_blob_mask`. Polygons and the five-pointed star are written
-        in polar form, ``rho < R(theta)``, with ``R`` the distance from
-        the centre to the polygon's edge along ``theta`` (all of them are
-        star-shaped around their centre)."""
+        :meth:`_blob_mask`: an ellipse, or the square, triangle and
+        five-pointed star as polygons (:meth:`_inside_polygon`)."""
         if outline == 'ellipse':
             return self._ellipse_mask(cx, cy, radius, aspect, angle)
         if outline == 'star':
             vertex_radii = np.tile([1.0, 0.45], 5)
         else:
             vertex_radii = np.ones({'square': 4, 'triangle': 3}[outline])
-        num = len(vertex_radii)
-        vertex_angles = 2 * np.pi * np.arange(num) / num
+        t = 2 * np.pi * np.arange(len(vertex_radii)) / len(vertex_radii)
         size = self.params.image_size
-        y0, y1 = max(int(np.floor(cy - radius)), 0), min(
-            int(np.ceil(cy + radius)) + 1, size)
-        x0, x1 = max(int(np.floor(cx - radius)), 0), min(
-            int(np.ceil(cx + radius)) + 1, size)
         mask = np.zeros((size, size), bool)
-        if y0 >= y1 or x0 >= x1:
+        frame = self._frame(cx, cy, angle, aspect, radius)
+        if frame is None:
             return mask
-        c, s = np.cos(angle), np.sin(angle)
-        dx = self._xx[y0:y1, x0:x1] - cx
-        dy = self._yy[y0:y1, x0:x1] - cy
-        u = dx * c + dy * s
-        v = (-dx * s + dy * c) / aspect
-        rho = np.hypot(u, v)
-        theta = np.mod(np.arctan2(v, u), 2 * np.pi)
-        edge = np.minimum((theta / (2 * np.pi) * num).astype(int), num - 1)
-        nxt = (edge + 1) % num
-        # the edge from vertex a to vertex b: points p with n . p = n . a
-        ax = vertex_radii[edge] * np.cos(vertex_angles[edge])
-        ay = vertex_radii[edge] * np.sin(vertex_angles[edge])
-        bx = vertex_radii[nxt] * np.cos(vertex_angles[nxt])
-        by = vertex_radii[nxt] * np.sin(vertex_angles[nxt])
-        nx, ny = by - ay, ax - bx
-        reach = (nx * ax + ny * ay) / np.maximum(
-            np.abs(nx * np.cos(theta) + ny * np.sin(theta)), 1e-9)
-        mask[y0:y1, x0:x1] = rho < radius * np.abs(reach)
+        window, u, v = frame
+        corners = np.stack(
+            [vertex_radii * np.cos(t), vertex_radii * np.sin(t)], 1)
+        mask[window] = self._inside_polygon(u, v, radius, corners)
         return mask
 
     def _random_head_colours(self, rng):
@@ -838,6 +854,14 @@ def render_plan(gen, render_and_write, out_dir: str, plan: List[dict],
     return results
 
 
+def make_empty_dir(out_dir: str) -> None:
+    """Create ``out_dir`` for a generator to write into; an existing one
+    must be empty."""
+    if osp.isdir(out_dir) and os.listdir(out_dir):
+        raise FileExistsError(f'out_dir {out_dir} exists and is not empty')
+    os.makedirs(out_dir, exist_ok=True)
+
+
 def write_synthetic_wsol(out_dir: str,
                          params=None,
                          num_workers: int = 0) -> dict:
@@ -875,9 +899,7 @@ def write_synthetic_wsol(out_dir: str,
     """
     start = time.perf_counter()
     gen = SyntheticWSOLGenerator(params)
-    if osp.isdir(out_dir) and os.listdir(out_dir):
-        raise FileExistsError(f'out_dir {out_dir} exists and is not empty')
-    os.makedirs(out_dir, exist_ok=True)
+    make_empty_dir(out_dir)
     plan = gen.plan()
     results = render_plan(gen, _render_and_write, out_dir, plan, num_workers,
                           'synthetic WSOL images')
@@ -937,7 +959,8 @@ def default_cache_root(kind: str = 'synthetic_wsol') -> str:
     return osp.join(osp.expanduser('~'), '.cache', 'mmwsol', kind)
 
 
-def is_complete(data_root: str, info_file: str = 'synthetic_wsol.json') -> bool:
+def is_complete(data_root: str,
+                info_file: str = 'synthetic_wsol.json') -> bool:
     """Whether ``data_root`` holds a finished dataset (its json exists)."""
     return osp.isfile(osp.join(data_root, info_file))
 
@@ -1065,6 +1088,17 @@ def prepare_generated(params,
     return root
 
 
+def existing_or_prepared(data_root: Optional[str], generator,
+                         info_file: str, prepare) -> str:
+    """The dataset folder of a generated-dataset class: ``data_root`` as it
+    is when it holds a finished dataset and no ``generator`` params are
+    given (a folder made by a CLI, say), else ``prepare()``'s folder."""
+    if data_root is not None and generator is None and is_complete(
+            osp.expanduser(data_root), info_file):
+        return osp.expanduser(data_root)
+    return prepare()
+
+
 def prepare_synthetic_wsol(params=None,
                            cache_root: Optional[str] = None,
                            data_root: Optional[str] = None,
@@ -1100,5 +1134,6 @@ __all__ = [
     'head_combinations', 'shape_combinations', 'designs', 'class_names',
     'tight_box', 'write_synthetic_wsol',
     'default_cache_root', 'is_complete', 'build_atomically', 'read_info',
-    'to_params', 'params_from', 'render_plan', 'prepare_generated', 'prepare_synthetic_wsol'
+    'to_params', 'params_from', 'render_plan', 'prepare_generated',
+    'prepare_synthetic_wsol', 'make_empty_dir', 'existing_or_prepared'
 ]

@@ -26,7 +26,6 @@ from its own stream ``SeedSequence(seed, spawn_key=(id,))``.
 import dataclasses
 import hashlib
 import json
-import os
 import os.path as osp
 import time
 from typing import List, Optional, Tuple
@@ -35,9 +34,10 @@ import numpy as np
 from mmpretrain.datasets import CustomDataset
 
 from mmwsol.registry import DATASETS
-from .synthetic_generator import (SyntheticWSOLGenerator, default_cache_root,
-                                  is_complete, params_from, prepare_generated,
-                                  render_plan, _write_png)
+from .synthetic_generator import (SyntheticWSOLGenerator, _write_png,
+                                  default_cache_root, existing_or_prepared,
+                                  make_empty_dir, params_from,
+                                  prepare_generated, render_plan)
 
 #: Bump whenever the rendering changes: it is part of the cache folder name.
 PRETRAIN_GENERATOR_VERSION = 1
@@ -154,41 +154,16 @@ class SyntheticPretrainGenerator(SyntheticWSOLGenerator):
         return items
 
     # ------------------------------------------------------------------
-    def _object_frame(self, cx, cy, angle, aspect):
-        """Pixel centres in the object's frame: rotated by ``angle``, the
-        minor axis stretched by ``1 / aspect``."""
-        c, s = np.cos(angle), np.sin(angle)
-        dx, dy = self._xx - cx, self._yy - cy
-        return dx * c + dy * s, (-dx * s + dy * c) / aspect
-
-    @staticmethod
-    def _polygon(u, v, radius, corners):
-        """Inside the star-shaped polygon with ``corners`` (x, y) (unit
-        circumradius, around the origin), scaled by ``radius``."""
-        corners = np.asarray(corners, np.float64)
-        order = np.argsort(np.mod(np.arctan2(corners[:, 1], corners[:, 0]),
-                                  2 * np.pi))
-        corners = corners[order]
-        angles = np.mod(np.arctan2(corners[:, 1], corners[:, 0]), 2 * np.pi)
-        theta = np.mod(np.arctan2(v, u), 2 * np.pi)
-        edge = (np.searchsorted(angles, theta, side='right') - 1) % len(
-            corners)
-        a, b = corners[edge], corners[(edge + 1) % len(corners)]
-        nx, ny = b[..., 1] - a[..., 1], a[..., 0] - b[..., 0]
-        reach = (nx * a[..., 0] + ny * a[..., 1]) / np.maximum(
-            np.abs(nx * np.cos(theta) + ny * np.sin(theta)), 1e-9)
-        return np.hypot(u, v) < radius * np.abs(reach)
-
     def _shape_mask(self, outline, u, v, radius):
         rho = np.hypot(u, v)
         if outline in ('pentagon', 'hexagon'):
             num = 5 if outline == 'pentagon' else 6
             t = 2 * np.pi * np.arange(num) / num
-            return self._polygon(u, v, radius, np.stack([np.cos(t),
+            return self._inside_polygon(u, v, radius, np.stack([np.cos(t),
                                                          np.sin(t)], 1))
         if outline == 'cross':
             w = 0.3
-            return self._polygon(u, v, radius, [
+            return self._inside_polygon(u, v, radius, [
                 (1, w), (w, w), (w, 1), (-w, 1), (-w, w), (-1, w), (-1, -w),
                 (-w, -w), (-w, -1), (w, -1), (w, -w), (1, -w)
             ])
@@ -209,7 +184,8 @@ class SyntheticPretrainGenerator(SyntheticWSOLGenerator):
         """A ``[0, 1]`` field over the object's frame."""
         period = rng.uniform(6.0, 11.0)
         if texture == 'dots':
-            a, b = np.mod(u, period) - period / 2, np.mod(v, period) - period / 2
+            a = np.mod(u, period) - period / 2
+            b = np.mod(v, period) - period / 2
             return (np.hypot(a, b) < 0.3 * period).astype(np.float32)
         if texture == 'waves':
             bend = 0.3 * period * np.sin(2 * np.pi * v / (2.5 * period))
@@ -242,8 +218,8 @@ class SyntheticPretrainGenerator(SyntheticWSOLGenerator):
         radius = rng.uniform(*p.object_scale) * size / 2.0
         margin = 0.7 * radius
         cx, cy = (rng.uniform(margin, size - margin) for _ in range(2))
-        u, v = self._object_frame(cx, cy, rng.uniform(0, 2 * np.pi),
-                                  rng.uniform(0.75, 1.0))
+        _, u, v = self._frame(cx, cy, rng.uniform(0, 2 * np.pi),
+                              rng.uniform(0.75, 1.0))
         mask = self._shape_mask(outline, u, v, radius)
         field = self._texture_field(rng, texture, u, v)
         self._paint(canvas, mask, field, *self._random_head_colours(rng))
@@ -267,9 +243,7 @@ def write_synthetic_pretrain(out_dir: str,
     """
     start = time.perf_counter()
     gen = SyntheticPretrainGenerator(params)
-    if osp.isdir(out_dir) and os.listdir(out_dir):
-        raise FileExistsError(f'out_dir {out_dir} exists and is not empty')
-    os.makedirs(out_dir, exist_ok=True)
+    make_empty_dir(out_dir)
     plan = gen.plan()
     render_plan(gen, _render_and_write_pretrain, out_dir, plan, num_workers,
                 'synthetic pretraining images')
@@ -339,12 +313,10 @@ class SyntheticPretrain(CustomDataset):
             if key in kwargs:
                 raise TypeError(f'SyntheticPretrain does not take {key!r}: '
                                 'the layout and classes are fixed')
-        if data_root is not None and generator is None and is_complete(
-                osp.expanduser(data_root), INFO_FILE):
-            root = osp.expanduser(data_root)
-        else:
-            root = prepare_synthetic_pretrain(generator, cache_root,
-                                              data_root, num_workers)
+        root = existing_or_prepared(
+            data_root, generator, INFO_FILE,
+            lambda: prepare_synthetic_pretrain(generator, cache_root,
+                                               data_root, num_workers))
         with open(osp.join(root, 'classes.txt')) as f:
             classes = [line.strip() for line in f if line.strip()]
         self.split = split

@@ -4,7 +4,7 @@ from typing import Optional
 
 from mmwsol.registry import DATASETS
 from .cub import CUB200WSOL
-from .synthetic_generator import (TRAIN_FULLSUP_DIR, is_complete,
+from .synthetic_generator import (TRAIN_FULLSUP_DIR, existing_or_prepared,
                                   prepare_synthetic_wsol, to_params)
 
 
@@ -60,15 +60,13 @@ class SyntheticWSOL(CUB200WSOL):
                  cache_root: Optional[str] = None,
                  num_workers: int = 0,
                  **kwargs):
-        if data_root is not None and generator is None and is_complete(
-                osp.expanduser(data_root)):
-            data_root = osp.expanduser(data_root)  # made by the CLI, say
-        else:
-            data_root = prepare_synthetic_wsol(
+        data_root = existing_or_prepared(
+            data_root, generator, 'synthetic_wsol.json',
+            lambda: prepare_synthetic_wsol(
                 to_params(generator),
                 cache_root=cache_root,
                 data_root=data_root,
-                num_workers=num_workers)
+                num_workers=num_workers))
         held_out = split == 'train_fullsup'
         if held_out:
             folder = osp.join(data_root, TRAIN_FULLSUP_DIR)

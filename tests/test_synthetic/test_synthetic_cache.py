@@ -176,7 +176,8 @@ def test_cli_writes_dataset_and_prints_time(tmp_path):
     args = [
         '--out-dir',
         str(out), '--seed', '5', '--num-classes', '3', '--image-size', '64',
-        '--train-per-class', '2', '--test-per-class', '1', '--workers', '0'
+        '--train-per-class', '2', '--test-per-class', '1', '--workers', '0',
+        '--train-fullsup-per-class', '1', '--class-cue', 'shape'
     ]
     res = subprocess.run([sys.executable, CLI] + args,
                          env=env_with_repo(),
@@ -188,6 +189,9 @@ def test_cli_writes_dataset_and_prints_time(tmp_path):
     assert count_lines(str(out / 'images.txt')) == 9
     info = json.load(open(out / 'synthetic_wsol.json'))
     assert info['params']['seed'] == 5 and info['params']['image_size'] == 64
+    assert info['params']['class_cue'] == 'shape'
+    assert count_lines(str(out / 'train_fullsup' / 'images.txt')) == 3
+    assert '6 train + 3 test + 3 train_fullsup images' in res.stdout
 
 
 def test_cli_keeps_same_dataset_and_refuses_others(tmp_path, capsys):

@@ -3,17 +3,15 @@ tools/dist_train.sh across both phases, the same metric from tools/test.py
 on 1 process and tools/dist_test.sh on 2, and a run killed in phase 2 that
 ``--resume`` continues to the end."""
 import glob
-import os
 import os.path as osp
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import torch
 
-from test_lowcam_tiny_e2e import CAM, LOWCAM, data_options, load, run
+from test_lowcam_tiny_e2e import (CAM, LOWCAM, checkpoint_named, data_options,
+                                  load, run, run_until_killed)
 
 sys.path.insert(
     0,
@@ -122,28 +120,11 @@ def test_kill_in_phase2_then_resume(tmp_path, tool_env, repo_root,
         sys.executable, 'tools/train.py', LOWCAM, '--work-dir',
         str(work), '--cfg-options'
     ] + lowcam_options(evaluator, max_epochs)
-    with open(tmp_path / 'killed.log', 'w') as log:
-        proc = subprocess.Popen(cmd, cwd=repo_root, env=env, stdout=log,
-                                stderr=subprocess.STDOUT,
-                                start_new_session=True)
     # kill it (SIGKILL: no clean-up) once the first phase-2 checkpoint is
     # recorded in last_checkpoint
     last = work / 'last_checkpoint'
-    deadline = time.time() + 400
-    try:
-        while time.time() < deadline and proc.poll() is None:
-            if last.exists() and last.read_text().strip().endswith(
-                    'epoch_2.pth'):
-                os.killpg(proc.pid, signal.SIGKILL)
-                break
-            time.sleep(0.05)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == -signal.SIGKILL, (
-        'the run was not killed in phase 2:\n' +
-        (tmp_path / 'killed.log').read_text()[-3000:])
+    run_until_killed(cmd, env, repo_root, tmp_path / 'killed.log',
+                     lambda: (checkpoint_named(last) or 0) >= 2)
     assert not (work / f'epoch_{max_epochs}.pth').exists()
     killed_at = int(last.read_text().strip().rsplit('_', 1)[1][:-4])
     assert 2 <= killed_at < max_epochs

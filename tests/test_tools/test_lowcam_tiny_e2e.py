@@ -1,10 +1,13 @@
 """The tiny synthetic configs end to end with the project's tools (CPU):
 CAM (also LowCAM's evaluator) -> LowCAM through both phases in one run ->
 resume in phase 2 -> tools/test.py on both with the same metric."""
+import os
 import os.path as osp
 import pickle
+import signal
 import subprocess
 import sys
+import time
 
 import torch
 
@@ -44,6 +47,38 @@ def run(args, env, cwd, timeout=600):
 
 def load(path):
     return torch.load(path, map_location='cpu', weights_only=False)
+
+
+def checkpoint_named(last_checkpoint):
+    """The epoch of the checkpoint a ``last_checkpoint`` file names."""
+    if not last_checkpoint.exists():
+        return None
+    name = last_checkpoint.read_text().strip()
+    if not name.endswith('.pth'):
+        return None
+    return int(name.rsplit('_', 1)[1][:-4])
+
+
+def run_until_killed(cmd, env, cwd, log_path, should_kill, timeout=400):
+    """Start ``cmd``, SIGKILL its process group once ``should_kill()``."""
+    with open(log_path, 'w') as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log,
+                                stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    deadline = time.time() + timeout
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            if should_kill():
+                os.killpg(proc.pid, signal.SIGKILL)
+                break
+            time.sleep(0.02)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == -signal.SIGKILL, (
+        'the run was not killed where the test wanted:\n' +
+        log_path.read_text()[-4000:])
 
 
 def test_tiny_cam_then_lowcam_two_phases_resume_and_test(

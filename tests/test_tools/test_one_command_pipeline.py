@@ -2,17 +2,15 @@
 whole pipeline (the evaluator F^e, phase 1, phase 2) with no F^e checkpoint,
 survives a SIGKILL in each of the three stages with ``--resume``, and stops
 before the first training iteration when F^e or the data cannot work."""
-import os
 import os.path as osp
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import torch
 from mmengine.config import Config
-from test_lowcam_tiny_e2e import LOWCAM, data_options, load, run
+from test_lowcam_tiny_e2e import (LOWCAM, checkpoint_named, data_options,
+                                  load, run, run_until_killed)
 
 TOP_LEVEL = 'configs/lowcam_tiny_synthetic.py'
 # 30 train images, batch 8: 4 iterations per epoch (F^e and LowCAM)
@@ -34,38 +32,6 @@ def pipeline_options():
         f'custom_hooks.0.switch_epoch={SWITCH}',
         f'param_scheduler.end={SWITCH}',
     ]
-
-
-def checkpoint_named(last_checkpoint):
-    """The epoch of the checkpoint a ``last_checkpoint`` file names."""
-    if not last_checkpoint.exists():
-        return None
-    name = last_checkpoint.read_text().strip()
-    if not name.endswith('.pth'):
-        return None
-    return int(name.rsplit('_', 1)[1][:-4])
-
-
-def run_until_killed(cmd, env, cwd, log_path, should_kill, timeout=400):
-    """Start ``cmd``, SIGKILL its process group once ``should_kill()``."""
-    with open(log_path, 'w') as log:
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log,
-                                stderr=subprocess.STDOUT,
-                                start_new_session=True)
-    deadline = time.time() + timeout
-    try:
-        while time.time() < deadline and proc.poll() is None:
-            if should_kill():
-                os.killpg(proc.pid, signal.SIGKILL)
-                break
-            time.sleep(0.02)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == -signal.SIGKILL, (
-        'the run was not killed where the test wanted:\n' +
-        log_path.read_text()[-4000:])
 
 
 def test_top_level_configs_are_the_method_configs(repo_root):

@@ -85,6 +85,7 @@ def test_shipped_backbone_is_a_plain_state_dict_of_the_tiny_resnet():
 
 @pytest.mark.parametrize('config', [
     'configs/cam/cam_tiny_synthetic_pretrained.py',
+    'configs/cam/cam_tiny_synthetic_shape.py',
     'configs/lowcam/lowcam_tiny_synthetic_pretrained.py',
     'projects/hide_and_seek/configs/'
     'hide_and_seek_cam_tiny_synthetic_pretrained.py',
@@ -96,6 +97,13 @@ def test_pretrained_configs_load_the_backbone_exactly(config, repo_root):
         import projects.hide_and_seek.hide_and_seek  # noqa: F401
     assert cfg.model.backbone.init_cfg == dict(
         type='Pretrained', checkpoint=PRETRAINED, prefix='backbone.')
+    if config.endswith('_shape.py'):  # the colour-free variant's recipe
+        for loader in ('train_dataloader', 'test_dataloader'):
+            assert cfg[loader].dataset.generator.class_cue == 'shape'
+        assert cfg.train_cfg.max_epochs == cfg.param_scheduler.end == 30
+        assert 'RandomResizedCrop' in [
+            t['type'] for t in cfg.train_dataloader.dataset.pipeline
+        ]
     if cfg.model.type == 'LowCAM':
         # a LowCAM's F^e is the pretrained CAM of the same benchmark
         assert cfg.model.evaluator.config.endswith(

@@ -66,7 +66,14 @@ METHODS = {
         'hide_and_seek_cam_tiny_synthetic_pretrained.py',
     }),
 }
-SETTINGS = {'scratch': 'from scratch', 'pretrained': 'pretrained'}
+# the recipe for colour-free data (CAM only; its config sets the
+# class_cue='shape' variant itself): pretrained, 30 epochs, random crops
+METHODS['cam'][1]['shape_recipe'] = 'configs/cam/cam_tiny_synthetic_shape.py'
+SETTINGS = {
+    'scratch': 'from scratch',
+    'pretrained': 'pretrained',
+    'shape_recipe': 'pretrained, 30 ep, crops',
+}
 # (column, oracle key, calibrated key or None); prefixes: the four metrics
 # of the evaluation config (wsol / ornet oracle, wsolcal / ornetcal
 # calibrated on train_fullsup)
@@ -78,7 +85,6 @@ COLUMNS = [
     ('MaxBoxAccV2', 'wsol/MaxBoxAccV2', 'wsolcal/BoxAccV2'),
     ('PxAP', 'wsol/PxAP', None),
 ]
-MAX_EPOCHS = 8
 #: lines of a training log echoed to the console
 PROGRESS = ('Epoch(train)', 'Epoch(val)', 'evaluator_stage:',
             'TwoPhaseTrainingHook:', 'generating ', 'Saving checkpoint')
@@ -156,10 +162,18 @@ def run_dir(work_dir, setting, seed, method):
     return osp.join(work_dir, setting, f'seed{seed}', method)
 
 
+def last_checkpoint(config, work_dir):
+    """The checkpoint a finished ``tools/train.py`` of ``config`` in
+    ``work_dir`` leaves (``epoch_<max_epochs>.pth``)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    return osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
+
+
 def train(method, setting, seed, work_dir, generator, echo=True):
     """Train ``method``; return ``(checkpoint, seconds or None)``."""
     out = run_dir(work_dir, setting, seed, method)
-    ckpt = osp.join(out, f'epoch_{MAX_EPOCHS}.pth')
+    ckpt = last_checkpoint(METHODS[method][1][setting], out)
     if osp.isfile(ckpt):
         print(f'{ckpt} exists: training of {method} ({setting}, seed {seed}) '
               'skipped')
@@ -320,6 +334,12 @@ def main(argv=None):
     args = parse_args(argv)
     methods = [m for m in METHODS if m in args.methods]
     settings = [s for s in SETTINGS if s in args.settings]
+    for setting in settings:
+        missing = [m for m in methods if setting not in METHODS[m][1]]
+        if missing:
+            sys.exit(f'error: setting {setting!r} has no config for '
+                     f'{missing}; it exists for '
+                     f'{[m for m in METHODS if setting in METHODS[m][1]]}')
     work_dir = osp.abspath(args.work_dir)
     results = {s: {m: {} for m in methods} for s in settings}
     seconds = {s: {m: {} for m in methods} for s in settings}
@@ -328,11 +348,12 @@ def main(argv=None):
             ckpts = {}
             # LowCAM first: its stage 0 trains the CAM config (F^e)
             for method in sorted(methods, key=lambda m: m != 'lowcam'):
-                stage = osp.join(
-                    run_dir(work_dir, setting, seed, 'lowcam'), 'evaluator',
-                    f'epoch_{MAX_EPOCHS}.pth')
                 if method == 'cam' and 'lowcam' in methods:
-                    ckpts['cam'] = stage  # F^e of the LowCAM run
+                    # F^e of the LowCAM run: the CAM config of the setting
+                    ckpts['cam'] = last_checkpoint(
+                        METHODS['cam'][1][setting],
+                        osp.join(run_dir(work_dir, setting, seed, 'lowcam'),
+                                 'evaluator'))
                     continue
                 ckpts[method], seconds[setting][method][seed] = train(
                     method, setting, seed, work_dir, args.generator,

@@ -16,7 +16,8 @@ import os.path as osp
 import sys
 import time
 
-from mmwsol.datasets.synthetic_generator import (SyntheticWSOLParams,
+from mmwsol.datasets.synthetic_generator import (CLASS_CUES,
+                                                 SyntheticWSOLParams,
                                                  build_atomically,
                                                  is_complete, read_info)
 
@@ -35,6 +36,18 @@ def parse_args(argv=None):
     parser.add_argument(
         '--test-per-class', type=int, default=defaults.test_per_class)
     parser.add_argument(
+        '--train-fullsup-per-class',
+        type=int,
+        default=defaults.train_fullsup_per_class,
+        help='held-out images with boxes (train_fullsup/, for calibrating '
+        'thresholds)')
+    parser.add_argument(
+        '--class-cue',
+        choices=CLASS_CUES,
+        default=defaults.class_cue,
+        help="'shape': classes differ by the head's outline and pattern, "
+        'colours random')
+    parser.add_argument(
         '--workers',
         type=int,
         default=min(4, os.cpu_count() or 1),
@@ -51,6 +64,8 @@ def main(argv=None):
             image_size=args.image_size,
             train_per_class=args.train_per_class,
             test_per_class=args.test_per_class,
+            train_fullsup_per_class=args.train_fullsup_per_class,
+            class_cue=args.class_cue,
             seed=args.seed)
     except ValueError as exc:
         sys.exit(f'error: {exc}')
@@ -72,7 +87,8 @@ def main(argv=None):
     build_atomically(out_dir, params, num_workers=args.workers)
     seconds = time.perf_counter() - start
     info = read_info(out_dir)
-    print(f'wrote {info["num_train"]} train + {info["num_test"]} test images '
+    print(f'wrote {info["num_train"]} train + {info["num_test"]} test + '
+          f'{info["num_train_fullsup"]} train_fullsup images '
           f'({params.num_classes} classes, {params.image_size}x'
           f'{params.image_size} px, seed {params.seed}, fingerprint '
           f'{info["fingerprint"]}) to {out_dir}')

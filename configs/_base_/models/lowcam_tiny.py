@@ -1,23 +1,17 @@
-# A small LowCAM trained from scratch (CPU-sized): F^c a ResNet-18 layout
-# with 16 base channels split after its stem (16 channels, stride 4:
-# 28 x 28 at 112 px), generator F^g with c_base 16. The evaluator F^e is
-# set by the method config (configs/lowcam/lowcam_tiny_synthetic.py).
+# A small LowCAM trained from scratch (CPU-sized): F^c the tiny ResNet-18
+# layout of resnet18_w16_classifier.py (16 base channels) split after its
+# stem (16 channels, stride 4: 28 x 28 at 112 px), generator F^g with c_base
+# 16. The evaluator F^e is set by the method config
+# (configs/lowcam/lowcam_tiny_synthetic.py).
+_base_ = ['./resnet18_w16_classifier.py']
+
 model = dict(
     type='LowCAM',
-    data_preprocessor=dict(
-        type='ClsDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        stem_channels=16,
-        base_channels=16,
-        out_indices=(3, )),
     split='stem',
-    neck=dict(type='ActivationMapGenerator', base_channels=16),
+    neck=dict(
+        _delete_=True, type='ActivationMapGenerator', base_channels=16),
     head=dict(
+        _delete_=True,
         type='LowCAMHead',
         num_classes=10,
         in_channels=128,

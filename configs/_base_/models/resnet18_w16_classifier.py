@@ -4,9 +4,16 @@
 # configs/pretrain/resnet18_w16_synthetic_pretrain.py; its backbone is the
 # backbone of the tiny CAM (configs/_base_/models/cam_tiny.py, last stage
 # at stride 1) and of the tiny LowCAM's F^c (lowcam_tiny.py).
+# its pretrained weights (the *_pretrained synthetic configs set
+# model.backbone.init_cfg to this, as real configs load ImageNet weights)
+pretrained_backbone = dict(
+    type='Pretrained',
+    checkpoint='mmwsol://synthetic_pretrain/resnet18_w16.pth',
+    prefix='backbone.')
 model = dict(
     type='ImageClassifier',
     data_preprocessor=dict(
+        type='ClsDataPreprocessor',
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True),

@@ -4,6 +4,6 @@ from .localization_visualization_hook import LocalizationVisualizationHook
 from .two_phase_training_hook import TwoPhaseTrainingHook
 
 __all__ = [
-    'ClassCountCheckHook', 'EvaluatorCheckHook', 'LocalizationVisualizationHook',
-    'TwoPhaseTrainingHook'
+    'ClassCountCheckHook', 'EvaluatorCheckHook',
+    'LocalizationVisualizationHook', 'TwoPhaseTrainingHook'
 ]

@@ -4,10 +4,5 @@
 # hide_and_seek_cam_tiny_synthetic.py.
 _base_ = ['./hide_and_seek_cam_tiny_synthetic.py']
 
-model = dict(
-    backbone=dict(
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='mmwsol://synthetic_pretrain/resnet18_w16.pth',
-            prefix='backbone.')))
+model = dict(backbone=dict(init_cfg=_base_.pretrained_backbone))
 optim_wrapper = dict(optimizer=dict(lr=0.01))
