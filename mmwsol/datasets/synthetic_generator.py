@@ -44,6 +44,10 @@ import numpy as np
 #: Bump whenever the rendering changes: it is part of the cache folder name.
 GENERATOR_VERSION = 1
 
+#: The json a finished benchmark folder holds, written last (params,
+#: fingerprint, class designs, counts).
+INFO_FILE = 'synthetic_wsol.json'
+
 #: Sub-folder (itself in the CUB layout, every image ``is_train = 0``) of
 #: the held-out ``train_fullsup`` images.
 TRAIN_FULLSUP_DIR = 'train_fullsup'
@@ -942,7 +946,7 @@ def write_synthetic_wsol(out_dir: str,
         num_train_fullsup=p.num_classes * p.train_fullsup_per_class,
         head_fraction_mean=float(np.mean(head_fracs)))
     # Written last: json.dumps is deterministic, no timestamps inside.
-    with open(osp.join(out_dir, 'synthetic_wsol.json'), 'w') as f:
+    with open(osp.join(out_dir, INFO_FILE), 'w') as f:
         json.dump(info, f, indent=2, sort_keys=True)
         f.write('\n')
     info['seconds'] = time.perf_counter() - start
@@ -959,8 +963,7 @@ def default_cache_root(kind: str = 'synthetic_wsol') -> str:
     return osp.join(osp.expanduser('~'), '.cache', 'mmwsol', kind)
 
 
-def is_complete(data_root: str,
-                info_file: str = 'synthetic_wsol.json') -> bool:
+def is_complete(data_root: str, info_file: str = INFO_FILE) -> bool:
     """Whether ``data_root`` holds a finished dataset (its json exists)."""
     return osp.isfile(osp.join(data_root, info_file))
 
@@ -969,7 +972,7 @@ def build_atomically(data_root: str,
                      params=None,
                      num_workers: int = 0,
                      writer=None,
-                     info_file: str = 'synthetic_wsol.json') -> bool:
+                     info_file: str = INFO_FILE) -> bool:
     """Write the dataset into a temp folder beside ``data_root``, then rename.
 
     Safe when several processes race: the first rename wins, the others
@@ -1030,7 +1033,7 @@ def to_params(params) -> SyntheticWSOLParams:
     return params_from(params, SyntheticWSOLParams)
 
 
-def read_info(data_root: str, info_file: str = 'synthetic_wsol.json') -> dict:
+def read_info(data_root: str, info_file: str = INFO_FILE) -> dict:
     """The ``info_file`` json of a finished dataset."""
     path = osp.join(data_root, info_file)
     try:
@@ -1120,7 +1123,7 @@ def prepare_synthetic_wsol(params=None,
     return prepare_generated(
         to_params(params),
         lambda out, p, n: write_synthetic_wsol(out, p, n),
-        'synthetic_wsol.json',
+        INFO_FILE,
         cache_root=cache_root or default_cache_root(),
         data_root=data_root,
         num_workers=num_workers)
@@ -1130,6 +1133,7 @@ __all__ = [
     'GENERATOR_VERSION', 'PART_BACKGROUND', 'PART_BODY', 'PART_HEAD',
     'HEAD_PATTERNS', 'HEAD_COLOURS', 'HEAD_SHAPES', 'CLASS_CUES',
     'BODY_TEXTURES', 'MAX_CLASSES', 'MAX_SHAPE_CLASSES', 'TRAIN_FULLSUP_DIR',
+    'INFO_FILE',
     'SyntheticWSOLParams', 'SyntheticSample', 'SyntheticWSOLGenerator',
     'head_combinations', 'shape_combinations', 'designs', 'class_names',
     'tight_box', 'write_synthetic_wsol',

@@ -159,8 +159,8 @@ class SyntheticPretrainGenerator(SyntheticWSOLGenerator):
         if outline in ('pentagon', 'hexagon'):
             num = 5 if outline == 'pentagon' else 6
             t = 2 * np.pi * np.arange(num) / num
-            return self._inside_polygon(u, v, radius, np.stack([np.cos(t),
-                                                         np.sin(t)], 1))
+            return self._inside_polygon(
+                u, v, radius, np.stack([np.cos(t), np.sin(t)], 1))
         if outline == 'cross':
             w = 0.3
             return self._inside_polygon(u, v, radius, [

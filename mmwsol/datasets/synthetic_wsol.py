@@ -4,7 +4,8 @@ from typing import Optional
 
 from mmwsol.registry import DATASETS
 from .cub import CUB200WSOL
-from .synthetic_generator import (TRAIN_FULLSUP_DIR, existing_or_prepared,
+from .synthetic_generator import (INFO_FILE, TRAIN_FULLSUP_DIR,
+                                  existing_or_prepared,
                                   prepare_synthetic_wsol, to_params)
 
 
@@ -61,7 +62,7 @@ class SyntheticWSOL(CUB200WSOL):
                  num_workers: int = 0,
                  **kwargs):
         data_root = existing_or_prepared(
-            data_root, generator, 'synthetic_wsol.json',
+            data_root, generator, INFO_FILE,
             lambda: prepare_synthetic_wsol(
                 to_params(generator),
                 cache_root=cache_root,

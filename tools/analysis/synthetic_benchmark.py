@@ -164,10 +164,13 @@ def run_dir(work_dir, setting, seed, method):
 
 def last_checkpoint(config, work_dir):
     """The checkpoint a finished ``tools/train.py`` of ``config`` in
-    ``work_dir`` leaves (``epoch_<max_epochs>.pth``)."""
+    ``work_dir`` leaves (:func:`mmwsol.engine.runner.final_checkpoint`)."""
     from mmengine.config import Config
+
+    from mmwsol.engine.runner import final_checkpoint
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
-    return osp.join(work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
+    cfg.work_dir = work_dir
+    return final_checkpoint(cfg)
 
 
 def train(method, setting, seed, work_dir, generator, echo=True):

@@ -4,8 +4,9 @@
 # configs/pretrain/resnet18_w16_synthetic_pretrain.py; its backbone is the
 # backbone of the tiny CAM (configs/_base_/models/cam_tiny.py, last stage
 # at stride 1) and of the tiny LowCAM's F^c (lowcam_tiny.py).
-# its pretrained weights (the *_pretrained synthetic configs set
-# model.backbone.init_cfg to this, as real configs load ImageNet weights)
+
+# Its pretrained weights: the *_pretrained synthetic configs set
+# model.backbone.init_cfg to this, as real configs load ImageNet weights.
 pretrained_backbone = dict(
     type='Pretrained',
     checkpoint='mmwsol://synthetic_pretrain/resnet18_w16.pth',
