@@ -22,7 +22,7 @@ export PATH="$VENV/bin:$PATH"
 WORK=work_dirs/quickstart
 args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(--seeds 0 --methods cam lowcam --settings pretrained)
-python tools/analysis/synthetic_benchmark.py --work-dir "$WORK" "${args[@]}"
+python tools/analysis_tools/synthetic_benchmark.py --work-dir "$WORK" "${args[@]}"
 
 # side-by-side CAM | LowCAM on a few test images of the benchmark
 for setting in pretrained scratch; do

@@ -11,7 +11,7 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     # save checkpoint per epoch. A method config picks the figure of the
     # best checkpoint, e.g. default_hooks.checkpoint.save_best=
-    # 'wsol/GT-known Loc' (ORNet protocol) or 'wsol/MaxBoxAccV2'
+    # 'wsol/GT-known_Loc' (ORNet protocol) or 'wsol/MaxBoxAccV2'
     # (wsolevaluation); `greater_keys` (mmengine's defaults plus 'loc' and
     # 'pxap') make every WSOL figure (GT-known Loc, Top-k Loc, MaxBoxAcc,
     # PxAP, Top-k Cls) higher-is-better without a `rule`.

@@ -30,5 +30,5 @@ val_evaluator = dict(pxap_upsample='bicubic')
 test_evaluator = val_evaluator
 randomness = dict(seed=517)
 
-# also keep the best checkpoint by 'wsol/GT-known Loc' (best_*.pth)
-default_hooks = dict(checkpoint=dict(save_best='wsol/GT-known Loc'))
+# also keep the best checkpoint by 'wsol/GT-known_Loc' (best_*.pth)
+default_hooks = dict(checkpoint=dict(save_best='wsol/GT-known_Loc'))

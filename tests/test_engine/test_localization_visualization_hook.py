@@ -210,8 +210,8 @@ def test_default_runtime_checkpoint_rule_for_wsol_figures():
         osp.join(REPO_ROOT, 'configs/_base_/default_runtime.py'))
     ckpt = dict(cfg.default_hooks.checkpoint)
     ckpt.pop('type')
-    for key in ('wsol/GT-known Loc', 'wsol/MaxBoxAccV2', 'wsol/Top-1 Loc',
-                'wsol/PxAP', 'wsol/Top-1 Cls'):
+    for key in ('wsol/GT-known_Loc', 'wsol/MaxBoxAccV2', 'wsol/Top-1_Loc',
+                'wsol/PxAP', 'wsol/Top-1_Cls'):
         hook = CheckpointHook(**ckpt, save_best=key)
         assert hook.rules == ['greater'], key
     assert cfg.default_hooks.visualization.type == \

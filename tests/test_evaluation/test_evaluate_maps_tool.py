@@ -1,4 +1,4 @@
-"""tools/analysis/evaluate_maps.py on a tiny wsolevaluation-style folder."""
+"""tools/analysis_tools/evaluate_maps.py on a tiny wsolevaluation-style folder."""
 import json
 import os
 import os.path as osp
@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TOOL = osp.join(ROOT, 'tools', 'analysis', 'evaluate_maps.py')
+TOOL = osp.join(ROOT, 'tools', 'analysis_tools', 'evaluate_maps.py')
 
 
 def run_tool(*args):
@@ -47,8 +47,8 @@ def test_boxes_and_predictions(tmp_path):
     assert proc.returncode == 0, proc.stderr
     res = json.loads(out.read_text())
     assert res['MaxBoxAcc'] == 50.0 and res['MaxBoxAccV2'] == 50.0
-    assert res['Top-1 Cls'] == 50.0 and res['Top-1 Loc'] == 50.0
-    assert 'MaxBoxAcc@70 thr' in proc.stdout
+    assert res['Top-1_Cls'] == 50.0 and res['Top-1_Loc'] == 50.0
+    assert 'MaxBoxAcc@70_thr' in proc.stdout
 
     # a missing map is reported by name
     os.remove(maps / 'a' / '2.jpg.npy')

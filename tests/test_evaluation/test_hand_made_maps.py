@@ -27,11 +27,11 @@ def test_single_blob():
     # every threshold: rect (3, 2, 5, 4) -> box [3, 2, 8, 6] (6 x 5 pixels)
     # GT = the blob's pixel box [3, 2, 7, 5] (5 x 4): IoU 20 / 30 = 0.667
     res = wsol(m, [[3, 2, 7, 5]])
-    assert res['MaxBoxAcc'] == 100.0 and res['MaxBoxAcc thr'] == 0.0
+    assert res['MaxBoxAcc'] == 100.0 and res['MaxBoxAcc_thr'] == 0.0
     assert res['MaxBoxAcc@30'] == res['MaxBoxAcc@50'] == 100.0
     assert res['MaxBoxAcc@70'] == 0.0
     assert res['MaxBoxAccV2'] == pytest.approx(200 / 3, abs=1e-12)
-    assert res['GT-known Loc'] == 100.0
+    assert res['GT-known_Loc'] == 100.0
     # GT = the box OpenCV's rect gives: IoU 1
     res = wsol(m, [[3, 2, 8, 6]])
     assert res['MaxBoxAcc@70'] == 100.0 and res['MaxBoxAccV2'] == 100.0
@@ -50,14 +50,14 @@ def test_two_blobs_smaller_matches_wsolevaluation():
     # box [2, 2, 5, 5] vs GT [2, 2, 4, 4]: IoU 9 / 16 = 0.5625.
     res = wsol(two_blobs(), [[2, 2, 4, 4]])
     assert res['MaxBoxAcc'] == 100.0
-    assert res['MaxBoxAcc thr'] == pytest.approx(0.499)
-    assert res['GT-known Loc thr'] == pytest.approx(0.499)
+    assert res['MaxBoxAcc_thr'] == pytest.approx(0.499)
+    assert res['GT-known_Loc_thr'] == pytest.approx(0.499)
     # V2 always has the small blob's box
-    assert res['MaxBoxAcc@50'] == 100.0 and res['MaxBoxAcc@50 thr'] == 0.0
+    assert res['MaxBoxAcc@50'] == 100.0 and res['MaxBoxAcc@50_thr'] == 0.0
     assert res['MaxBoxAcc@70'] == 0.0
     # fixed tau = 0.2: V1 picks the big blob, V2 still hits
     res = wsol(two_blobs(), [[2, 2, 4, 4]], thresholds_from=0.2)
-    assert res['GT-known Loc'] == 0.0 and res['GT-known Loc thr'] == 0.2
+    assert res['GT-known_Loc'] == 0.0 and res['GT-known_Loc_thr'] == 0.2
     assert res['BoxAcc@50'] == 100.0 and res['BoxAcc@30'] == 100.0
     assert res['BoxAccV2'] == pytest.approx(200 / 3)
 
@@ -69,9 +69,9 @@ def test_two_blobs_smaller_matches_ornet():
     # missing +1 makes this 3x3 object fail at IoU 0.5.
     res = wsol(two_blobs(), [[2, 2, 5, 5]], protocol='ornet')
     assert res['MaxBoxAcc'] == 0.0 and res['MaxBoxAcc@30'] == 100.0
-    assert res['MaxBoxAcc@30 thr'] == 0.5
+    assert res['MaxBoxAcc@30_thr'] == 0.5
     res = wsol(two_blobs(), [[2, 2, 4, 4]], protocol='ornet')
-    assert res['MaxBoxAcc'] == 100.0 and res['MaxBoxAcc thr'] == 0.5
+    assert res['MaxBoxAcc'] == 100.0 and res['MaxBoxAcc_thr'] == 0.5
 
 
 def test_ornet_stride_four():
@@ -84,11 +84,11 @@ def test_ornet_stride_four():
     # tau 0.35 .. 0.85 (11): box [8, 12, 36, 32]: 560 / 768 = 0.729
     # tau 0.90, 0.95: empty -> [0, 0, 56, 56]: 768 / 3136 = 0.245
     res = wsol(m, gt, protocol='ornet', box_scale=4)
-    assert res['MaxBoxAcc'] == 100.0 and res['MaxBoxAcc thr'] == 0.05
+    assert res['MaxBoxAcc'] == 100.0 and res['MaxBoxAcc_thr'] == 0.05
     assert res['MaxBoxAcc@70'] == 100.0
-    assert res['MaxBoxAcc@70 thr'] == 0.35
+    assert res['MaxBoxAcc@70_thr'] == 0.35
     res = wsol(m, gt, protocol='ornet', box_scale=4, thresholds_from=0.9)
-    assert res['GT-known Loc'] == 0.0 and res['BoxAcc@30'] == 0.0
+    assert res['GT-known_Loc'] == 0.0 and res['BoxAcc@30'] == 0.0
 
 
 def test_map_with_hole():
@@ -114,7 +114,7 @@ def test_empty_map():
     assert res['MaxBoxAcc@30'] == 0.0
     # ORNet: empty map gives the whole image [0, 0, 8, 8]
     res = wsol(m, [[0, 0, 8, 8]], protocol='ornet')
-    assert res['MaxBoxAcc@70'] == 100.0 and res['MaxBoxAcc thr'] == 0.05
+    assert res['MaxBoxAcc@70'] == 100.0 and res['MaxBoxAcc_thr'] == 0.05
 
 
 @pytest.mark.parametrize('normalization', ['none', 'minmax'])
@@ -158,11 +158,11 @@ def test_multiple_gt_boxes():
     # while both are in (tau <= 0.6 - 0.001, thr < 153); above only the
     # small one.
     res = wsol(m, [far, [6, 7, 11, 11]])
-    assert res['MaxBoxAcc'] == 100.0 and res['MaxBoxAcc thr'] == 0.0
+    assert res['MaxBoxAcc'] == 100.0 and res['MaxBoxAcc_thr'] == 0.0
     res = wsol(m, [far, [1, 1, 4, 4]])
     assert res['MaxBoxAcc'] == 100.0
-    assert res['MaxBoxAcc thr'] == pytest.approx(0.6)  # thr 153 from 0.6
-    assert res['MaxBoxAcc@70 thr'] == 0.0  # V2 hits from the start
+    assert res['MaxBoxAcc_thr'] == pytest.approx(0.6)  # thr 153 from 0.6
+    assert res['MaxBoxAcc@70_thr'] == 0.0  # V2 hits from the start
     res = wsol(m, [far])
     assert res['MaxBoxAcc@30'] == 0.0
 
@@ -178,13 +178,13 @@ def test_images_together_and_top_k_loc():
     res = evaluate_score_maps(
         maps, gts, pred_labels=[[1, 0], [1, 0], [0, 1], [0, 1]],
         gt_labels=[1, 1, 1, 1])
-    assert res['GT-known Loc'] == 50.0 and res['MaxBoxAcc'] == 50.0
-    assert res['Top-1 Cls'] == 50.0
-    assert res['Top-1 Loc'] == 25.0  # class AND box (ORNet prints 1 - 0.25)
-    assert 'Top-5 Loc' not in res  # only 2 predicted classes given
+    assert res['GT-known_Loc'] == 50.0 and res['MaxBoxAcc'] == 50.0
+    assert res['Top-1_Cls'] == 50.0
+    assert res['Top-1_Loc'] == 25.0  # class AND box (ORNet prints 1 - 0.25)
+    assert 'Top-5_Loc' not in res  # only 2 predicted classes given
     res = evaluate_score_maps(
         maps, gts, pred_labels=[1, 1, 0, 0], gt_labels=[1, 1, 1, 1])
-    assert res['Top-1 Loc'] == 25.0 and res['Top-1 Loc thr'] == 0.0
+    assert res['Top-1_Loc'] == 25.0 and res['Top-1_Loc_thr'] == 0.0
 
 
 def test_image_sizes_rescale_like_resize_bbox():

@@ -129,20 +129,20 @@ def test_calibrated_threshold(tmp_path):
     # calibration split: GT on the small blob -> oracle tau 0.499
     cal = [make_sample(two_blobs(), (20, 20), (20, 20), [[2, 2, 4, 4]])]
     res = run(LocalizationMetric(save_thresholds=str(calib)), cal)
-    assert res['wsol/GT-known Loc thr'] == pytest.approx(0.499)
+    assert res['wsol/GT-known_Loc_thr'] == pytest.approx(0.499)
     saved = json.loads(calib.read_text())
     assert saved['protocol'] == 'wsolevaluation'
     # test split: GT on the big blob (box [10, 10, 18, 18] vs [10, 10, 17,
     # 17]: 64 / 81): V1 hits for tau <= 0.498 only
     test = [make_sample(two_blobs(), (20, 20), (20, 20), [[10, 10, 17, 17]])]
     oracle = run(LocalizationMetric(), test)
-    assert oracle['wsol/GT-known Loc'] == 100.0
+    assert oracle['wsol/GT-known_Loc'] == 100.0
     calibrated = run(
         LocalizationMetric(
             threshold_selection='calibrated', calibration_file=str(calib)),
         test)
-    assert calibrated['wsol/GT-known Loc'] == 0.0
-    assert calibrated['wsol/GT-known Loc thr'] == pytest.approx(0.499)
+    assert calibrated['wsol/GT-known_Loc'] == 0.0
+    assert calibrated['wsol/GT-known_Loc_thr'] == pytest.approx(0.499)
     # BoxAcc@50 at the calibration's MaxBoxAcc@50 threshold (0.0): V2 has
     # the big blob's box there
     assert calibrated['wsol/BoxAcc@50'] == 100.0
@@ -150,7 +150,7 @@ def test_calibrated_threshold(tmp_path):
     fixed = run(
         LocalizationMetric(threshold_selection='fixed', fixed_threshold=0.7),
         test)
-    assert fixed['wsol/GT-known Loc'] == 0.0
+    assert fixed['wsol/GT-known_Loc'] == 0.0
     with pytest.raises(ValueError, match='protocol'):
         LocalizationMetric(
             protocol='ornet',
@@ -172,9 +172,9 @@ def test_class_figures_and_invalid_map_warning(tmp_path):
         make_sample(m, (10, 10), (10, 10), [[3, 2, 8, 6]], 0, scores),  # -/-
     ]
     res = run(LocalizationMetric(), samples)
-    assert res['wsol/Top-1 Cls'] == 50.0 and res['wsol/Top-5 Cls'] == 75.0
-    assert res['wsol/GT-known Loc'] == 75.0  # the NaN map misses
-    assert res['wsol/Top-1 Loc'] == 25.0 and res['wsol/Top-5 Loc'] == 50.0
+    assert res['wsol/Top-1_Cls'] == 50.0 and res['wsol/Top-5_Cls'] == 75.0
+    assert res['wsol/GT-known_Loc'] == 75.0  # the NaN map misses
+    assert res['wsol/Top-1_Loc'] == 25.0 and res['wsol/Top-5_Loc'] == 50.0
     text = log_file.read_text()
     assert '1 of 4 score maps were constant or held NaN' in text
     assert 'oracle' in text
@@ -234,11 +234,11 @@ def test_unnormalized_maps_must_be_probabilities():
         run(LocalizationMetric(protocol='ornet'), [sample])
     res = run(LocalizationMetric(protocol='ornet', map_normalization='minmax'),
               [sample])
-    assert res['wsol/GT-known Loc'] == 100.0  # the blob's box
+    assert res['wsol/GT-known_Loc'] == 100.0  # the blob's box
     # a probability map is taken as it is
     assert run(LocalizationMetric(protocol='ornet'),
                [make_sample(blob * 0.8, (20, 20), (20, 20),
-                            [[10, 10, 17, 17]])])['wsol/GT-known Loc'] == 100.
+                            [[10, 10, 17, 17]])])['wsol/GT-known_Loc'] == 100.
 
 
 def test_pxap_upsample_counts_every_pixel():
@@ -274,3 +274,28 @@ def test_pxap_upsample_counts_every_pixel():
         got = run(metric, samples)['wsol/PxAP']
         assert got == pytest.approx(
             reference_pxap(expected_maps, masks, thresholds), abs=1e-9)
+
+
+def test_metric_keys_have_no_spaces_and_old_calibration_files_load(tmp_path):
+    """Keys are file-name safe (best_<key>.pth); 0.1 calibration files,
+    whose keys had spaces ('GT-known Loc thr'), still calibrate."""
+    sample = make_sample(two_blobs(), (20, 20), (20, 20), [[2, 2, 4, 4]],
+                         scores=[0.9, 0.1])
+    res = run(LocalizationMetric(), [sample])
+    assert res and not [k for k in res if ' ' in k]
+    for key in ('wsol/GT-known_Loc', 'wsol/GT-known_Loc_thr',
+                'wsol/Top-1_Loc', 'wsol/Top-1_Cls', 'wsol/MaxBoxAcc_thr',
+                'wsol/MaxBoxAcc@50_thr'):
+        assert key in res
+    old = tmp_path / 'old.json'
+    old.write_text(json.dumps(dict(
+        protocol='wsolevaluation', threshold_selection='oracle',
+        thresholds={'GT-known Loc thr': 0.7, 'Top-1 Loc thr': 0.7,
+                    'MaxBoxAcc thr': 0.7, 'MaxBoxAcc@30 thr': 0.7,
+                    'MaxBoxAcc@50 thr': 0.7, 'MaxBoxAcc@70 thr': 0.7})))
+    calibrated = run(
+        LocalizationMetric(threshold_selection='calibrated',
+                           calibration_file=str(old)), [sample])
+    # at 0.7 only the small blob (value 1.0) is left: its box is the GT
+    assert calibrated['wsol/GT-known_Loc_thr'] == pytest.approx(0.7)
+    assert calibrated['wsol/GT-known_Loc'] == 100.0

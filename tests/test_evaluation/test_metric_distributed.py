@@ -90,7 +90,7 @@ def test_two_processes_equal_one(tmp_path):
         double = pickle.load(f)
     assert double == single
     # every family of figures is there and not degenerate
-    for key in ('w/MaxBoxAccV2', 'w/PxAP', 'w/Top-1 Loc', 'c/BoxAccV2',
-                'o/GT-known Loc', 'o/Top-5 Loc'):
+    for key in ('w/MaxBoxAccV2', 'w/PxAP', 'w/Top-1_Loc', 'c/BoxAccV2',
+                'o/GT-known_Loc', 'o/Top-5_Loc'):
         assert key in single
     assert 0 < single['w/MaxBoxAccV2'] < 100

@@ -56,7 +56,7 @@ def test_mask_only_dataset():
     res = evaluate_score_maps(
         maps, None, gt_masks=masks, cam_thresholds=[0, 0.5],
         pred_labels=[3], gt_labels=[3])
-    assert res == {'PxAP': 50.0, 'Top-1 Cls': 100.0}
+    assert res == {'PxAP': 50.0, 'Top-1_Cls': 100.0}
 
 
 def test_unnormalized_maps_outside_unit_range_are_refused():

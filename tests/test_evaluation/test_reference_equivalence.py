@@ -102,4 +102,4 @@ def test_ornet_identical_to_reference_loop():
     res = evaluate_score_maps(
         torch.stack(maps).numpy(), gts, protocol='ornet', box_scale=4)
     assert res['MaxBoxAcc'] == ref.max() * 100. / num
-    assert res['MaxBoxAcc thr'] == thresholds[np.argmax(ref)]
+    assert res['MaxBoxAcc_thr'] == thresholds[np.argmax(ref)]

@@ -3,7 +3,7 @@
 One OpenCV call per threshold, exactly the recipe of wsolevaluation's
 ``compute_bboxes_from_scoremaps`` / ``BoxEvaluator`` and of ORNet's
 ``find_bbox`` / ``test_multi_threshold``; slow on purpose.
-``tools/analysis/benchmark_metric.py`` times mmwsol against this file.
+``tools/analysis_tools/benchmark_metric.py`` times mmwsol against this file.
 """
 import cv2
 import numpy as np

@@ -319,7 +319,7 @@ def test_tools_train_runs_a_few_iterations_and_validates(
     # the last epoch is validated with the base config's metric
     val = [line for line in log.splitlines() if 'Epoch(val) [1][1/1]' in line]
     assert val and all(key in val[-1]
-                       for key in ('wsol/Top-1 Cls', 'wsol/GT-known Loc',
+                       for key in ('wsol/Top-1_Cls', 'wsol/GT-known_Loc',
                                    'wsol/MaxBoxAccV2')), log[-3000:]
     dumped = Config.fromfile(
         str(work_dir / osp.basename(PROJECT_CFG)),

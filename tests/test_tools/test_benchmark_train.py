@@ -1,4 +1,4 @@
-"""tools/analysis/benchmark_train.py runs (tiny settings) and its
+"""tools/analysis_tools/benchmark_train.py runs (tiny settings) and its
 per-sample-loop erasing reference behaves as AttentiveErasing."""
 import json
 import os.path as osp
@@ -11,14 +11,14 @@ sys.path.insert(
     0,
     osp.join(
         osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-        'tools', 'analysis'))
+        'tools', 'analysis_tools'))
 from benchmark_train import LoopAttentiveErasing  # noqa: E402
 
 
 def test_benchmark_script_tiny(tmp_path, tool_env, repo_root):
     out = tmp_path / 'bench.json'
     proc = subprocess.run([
-        sys.executable, 'tools/analysis/benchmark_train.py', '--config',
+        sys.executable, 'tools/analysis_tools/benchmark_train.py', '--config',
         'configs/lowcam/lowcam_tiny_synthetic.py', '--batch-size', '2',
         '--img-size', '64', '--steps', '1', '--warmup', '0',
         '--erase-reps', '2', '--device', 'cpu', '--out',

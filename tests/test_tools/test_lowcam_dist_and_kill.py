@@ -16,7 +16,7 @@ from test_lowcam_tiny_e2e import (CAM, LOWCAM, checkpoint_named, data_options,
 sys.path.insert(
     0,
     osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-             'tools', 'analysis'))
+             'tools', 'analysis_tools'))
 from synthetic_benchmark import read_test_metrics  # noqa: E402
 
 # 30 train images, batch 8: 4 iterations per epoch on 1 process, 2 on 2
@@ -85,8 +85,8 @@ def test_dist_train_both_phases_and_dist_test(tmp_path, tool_env, repo_root,
         and 'wsol/' in line
     ]
     assert val_line, log[-3000:]
-    for key in ('wsol/MaxBoxAccV2', 'wsol/GT-known Loc', 'wsol/PxAP',
-                'wsol/Top-1 Cls', 'wsol/Top-1 Loc', 'wsol/MaxBoxAcc@70'):
+    for key in ('wsol/MaxBoxAccV2', 'wsol/GT-known_Loc', 'wsol/PxAP',
+                'wsol/Top-1_Cls', 'wsol/Top-1_Loc', 'wsol/MaxBoxAcc@70'):
         assert key in val_line[-1], key
     # ... and kept the best checkpoint by the configured figure
     assert glob.glob(str(work / 'best_wsol_MaxBoxAccV2_epoch_2.pth'))

@@ -1,4 +1,4 @@
-"""tools/analysis/synthetic_benchmark.py: options and the table (the
+"""tools/analysis_tools/synthetic_benchmark.py: options and the table (the
 training it drives is covered by the e2e tests of the tiny configs)."""
 import os.path as osp
 import sys
@@ -8,7 +8,7 @@ import pytest
 sys.path.insert(
     0,
     osp.join(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))),
-             'tools', 'analysis'))
+             'tools', 'analysis_tools'))
 import synthetic_benchmark as bench  # noqa: E402
 
 
@@ -49,7 +49,7 @@ def test_table_mean_sample_spread_and_calibrated_cells():
     text = bench.table(results, [0, 1, 2], ['cam', 'lowcam'],
                        ['scratch', 'pretrained'])
     lines = text.splitlines()
-    # Top-1 Cls (no threshold), then GT-known Loc: oracle / calibrated
+    # Top-1_Cls (no threshold), then GT-known_Loc: oracle / calibrated
     assert lines[2].startswith('| CAM | from scratch | 20.0 ± 10.0 | '
                                '20.0 ± 10.0 / 19.0 ± 10.0 |')
     assert lines[3].startswith('| LowCAM | from scratch | 50.0 ± 0.0 | '

@@ -130,9 +130,9 @@ def evaluate_score_maps(score_maps,
         box_scale (float): ornet only; map pixel to GT-frame pixel factor
             (4 for ORNet's 56x56 maps with 224x224 GT boxes).
         thresholds_from (None | float | dict): threshold of the
-            thresholded figures (GT-known Loc, Top-k Loc, BoxAcc@d):
+            thresholded figures (GT-known_Loc, Top-k Loc, BoxAcc@d):
             ``None`` the oracle best on these maps (what papers report), a
-            float fixed, or a previous result dict (its ``'<figure> thr'``
+            float fixed, or a previous result dict (its ``'<figure>_thr'``
             entries: calibrated on another split).
         batch_size (int): maps processed together.
         device (str | torch.device): where normalisation (and ornet's boxes)
@@ -143,9 +143,9 @@ def evaluate_score_maps(score_maps,
 
     Returns:
         dict[str, float]: ``MaxBoxAcc``, ``MaxBoxAccV2``, ``MaxBoxAcc@d``,
-        ``GT-known Loc``, ``PxAP`` (with masks), ``Top-k Cls`` / ``Top-k
+        ``GT-known_Loc``, ``PxAP`` (with masks), ``Top-k Cls`` / ``Top-k
         Loc`` (with labels), ``BoxAcc@d`` / ``BoxAccV2`` (with
-        ``thresholds_from``), and ``'<figure> thr'``: the map threshold each
+        ``thresholds_from``), and ``'<figure>_thr'``: the map threshold each
         figure was taken at. Accuracies in percent.
     """
     protocol = check_protocol(protocol)

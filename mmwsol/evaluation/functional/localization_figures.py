@@ -9,7 +9,7 @@ from .pxap import pixel_average_precision
 
 __all__ = [
     'LocalizationCounts', 'summarize_localization', 'threshold_index',
-    'LOC_IOU'
+    'rename_legacy_keys', 'LOC_IOU'
 ]
 
 #: IoU (percent) of MaxBoxAcc (V1), GT-known Loc and Top-k Loc.
@@ -100,6 +100,29 @@ class LocalizationCounts:
     __radd__ = __add__
 
 
+def rename_legacy_keys(figures):
+    """Figure names of mmwsol < 0.2 (``'GT-known Loc thr'``) in today's form.
+
+    Keys used to hold spaces (``GT-known Loc``, ``Top-1 Cls``, ``MaxBoxAcc
+    thr``), which ended up in best-checkpoint file names. Since 0.2 the words
+    are joined by ``_`` and every threshold is the figure's name plus
+    ``_thr`` (``GT-known_Loc_thr``). Used where saved results are read back
+    (calibrated thresholds files); new names pass unchanged.
+
+    Args:
+        figures (dict): figure name to value.
+
+    Returns:
+        dict: the same values under today's names.
+    """
+    def renamed(key):
+        for old, new in ((' thr', '_thr'), (' Loc', '_Loc'), (' Cls', '_Cls')):
+            key = key.replace(old, new)
+        return key
+
+    return {renamed(k): v for k, v in figures.items()}
+
+
 def threshold_index(cam_thresholds, value, what='threshold'):
     """Index of ``value`` in ``cam_thresholds`` (to 1e-9), or a clear error."""
     thr = np.asarray(cam_thresholds, np.float64)
@@ -138,17 +161,17 @@ def summarize_localization(counts, cam_thresholds, iou_thresholds,
             reported ones plus ``LOC_IOU`` if missing).
         topk (Sequence[int]): k of the ``cls`` / ``loc`` rows.
         thresholds_from (None | float | dict): threshold selection for the
-            thresholded figures (GT-known Loc, Top-k Loc, BoxAcc@d):
+            thresholded figures (GT-known_Loc, Top-k Loc, BoxAcc@d):
             ``None`` the oracle (best on these images, what papers report),
-            a float a fixed threshold, a dict the ``'<figure> thr'`` entries
+            a float a fixed threshold, a dict the ``'<figure>_thr'`` entries
             of a previous result (calibration on another split).
 
     Returns:
         dict[str, float]: ``MaxBoxAcc`` (V1: largest contour, IoU 50),
         ``MaxBoxAcc@d`` (V2: every contour) and ``MaxBoxAccV2`` (their
-        mean), ``GT-known Loc``, ``Top-k Cls``, ``Top-k Loc``, ``PxAP``
+        mean), ``GT-known_Loc``, ``Top-k Cls``, ``Top-k Loc``, ``PxAP``
         (with masks), ``BoxAcc@d`` / ``BoxAccV2`` (fixed or calibrated
-        selection only) and ``'<figure> thr'`` for every thresholded figure.
+        selection only) and ``'<figure>_thr'`` for every thresholded figure.
         Accuracies in percent. Without box decisions (a mask-only dataset)
         only the class figures and PxAP.
     """
@@ -163,12 +186,12 @@ def summarize_localization(counts, cam_thresholds, iou_thresholds,
                              thresholds_from)
     if counts.cls is not None:
         for j, k in enumerate(topk):
-            res[f'Top-{k} Cls'] = float(counts.cls[j] * 100. / num)
+            res[f'Top-{k}_Cls'] = float(counts.cls[j] * 100. / num)
         if counts.loc is not None:
             for j, k in enumerate(topk):
-                res[f'Top-{k} Loc'] = float(counts.loc[j, i_loc] * 100. /
+                res[f'Top-{k}_Loc'] = float(counts.loc[j, i_loc] * 100. /
                                             num)
-                res[f'Top-{k} Loc thr'] = float(thr[i_loc])
+                res[f'Top-{k}_Loc_thr'] = float(thr[i_loc])
     if counts.hist is not None:
         res['PxAP'] = pixel_average_precision(counts.hist[0], counts.hist[1])
     return res
@@ -185,27 +208,27 @@ def _box_figures(res, counts, thr, iou_thresholds, iou_eval,
 
     i_v1 = int(np.argmax(largest[d_loc]))
     res['MaxBoxAcc'] = float(largest[d_loc].max())
-    res['MaxBoxAcc thr'] = float(thr[i_v1])
+    res['MaxBoxAcc_thr'] = float(thr[i_v1])
     per_iou = []
     for delta in iou_thresholds:
         d = iou_eval.index(delta)
         i_best = int(np.argmax(every[d]))
         per_iou.append(every[d].max())
         res[f'MaxBoxAcc@{delta}'] = float(every[d].max())
-        res[f'MaxBoxAcc@{delta} thr'] = float(thr[i_best])
+        res[f'MaxBoxAcc@{delta}_thr'] = float(thr[i_best])
     res['MaxBoxAccV2'] = float(np.average(per_iou))
 
-    i_loc = _selected_index(thresholds_from, 'GT-known Loc thr', thr, i_v1)
-    res['GT-known Loc'] = float(largest[d_loc, i_loc])
-    res['GT-known Loc thr'] = float(thr[i_loc])
+    i_loc = _selected_index(thresholds_from, 'GT-known_Loc_thr', thr, i_v1)
+    res['GT-known_Loc'] = float(largest[d_loc, i_loc])
+    res['GT-known_Loc_thr'] = float(thr[i_loc])
     if thresholds_from is not None:
         box_acc = []
         for delta in iou_thresholds:
             d = iou_eval.index(delta)
             i_sel = _selected_index(thresholds_from,
-                                    f'MaxBoxAcc@{delta} thr', thr, None)
+                                    f'MaxBoxAcc@{delta}_thr', thr, None)
             box_acc.append(every[d, i_sel])
             res[f'BoxAcc@{delta}'] = float(every[d, i_sel])
-            res[f'BoxAcc@{delta} thr'] = float(thr[i_sel])
+            res[f'BoxAcc@{delta}_thr'] = float(thr[i_sel])
         res['BoxAccV2'] = float(np.average(box_acc))
     return i_loc

@@ -14,6 +14,7 @@ from ..functional.box_correctness import box_correctness
 from ..functional.box_rescale import (ornet_unclipped_boxes,
                                       wsolevaluation_resize_boxes)
 from ..functional.localization_figures import (LOC_IOU, LocalizationCounts,
+                                               rename_legacy_keys,
                                                summarize_localization)
 from ..functional.protocols import (as_cam_thresholds, as_iou_thresholds,
                                     check_protocol, protocol_defaults)
@@ -76,7 +77,7 @@ class LocalizationMetric(BaseMetric):
     the gathered results are summed as integers, so 1 and N processes give
     the same numbers.
 
-    Threshold selection (``threshold_selection``) for GT-known Loc, Top-k
+    Threshold selection (``threshold_selection``) for GT-known_Loc, Top-k
     Loc and BoxAcc@d: ``oracle`` (best on the evaluated split itself; what
     papers report, optimistic), ``fixed`` (``fixed_threshold``), or
     ``calibrated`` (read from ``calibration_file``, written by an oracle run
@@ -195,10 +196,11 @@ class LocalizationMetric(BaseMetric):
             raise ValueError(f'{path}: thresholds were calibrated with '
                              f'protocol {saved.get("protocol")!r}, this '
                              f'metric uses {self.protocol!r}')
-        return saved['thresholds']
+        # files written before the keys lost their spaces read the same
+        return rename_legacy_keys(saved['thresholds'])
 
     def _write_thresholds(self, metrics):
-        thresholds = {k: v for k, v in metrics.items() if k.endswith(' thr')}
+        thresholds = {k: v for k, v in metrics.items() if k.endswith('_thr')}
         with open(self.save_thresholds, 'w') as f:
             json.dump(
                 dict(

@@ -1,6 +1,6 @@
 """Evaluate a folder of saved score maps against wsolevaluation metadata.
 
-    python tools/analysis/evaluate_maps.py SCOREMAP_ROOT METADATA_DIR \\
+    python tools/analysis_tools/evaluate_maps.py SCOREMAP_ROOT METADATA_DIR \\
         [--protocol wsolevaluation] [--mask-root DIR] [--predictions FILE]
 
 ``SCOREMAP_ROOT/<image_id>.npy`` holds the map of each image of
@@ -196,7 +196,7 @@ def main(argv=None):
     print()
     width = max(len(k) for k in result)
     for key, value in result.items():
-        print(f'{key:<{width}}  {value:.4f}' if not key.endswith(' thr') else
+        print(f'{key:<{width}}  {value:.4f}' if not key.endswith('_thr') else
               f'{key:<{width}}  {value:g}')
     if args.out:
         with open(args.out, 'w') as f:

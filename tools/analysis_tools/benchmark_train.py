@@ -1,6 +1,6 @@
 """Training-step time and peak memory of LowCAM's phase 2.
 
-    python tools/analysis/benchmark_train.py [--config CONFIG] [--device cpu]
+    python tools/analysis_tools/benchmark_train.py [--config CONFIG] [--device cpu]
 
 Phase 2 is the expensive phase: every step runs the frozen evaluator F^e
 (VGG16 in the release) forward *and* backward to its input, on the image

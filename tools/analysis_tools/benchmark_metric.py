@@ -1,6 +1,6 @@
 """Time ``evaluate_score_maps`` against the straightforward OpenCV loop.
 
-    python tools/analysis/benchmark_metric.py [--num-images 1000]
+    python tools/analysis_tools/benchmark_metric.py [--num-images 1000]
 
 Both evaluate the same random CAM-like maps (a coarse random grid upsampled
 bicubic to 224x224, min-max normalised) with wsolevaluation's protocol and

@@ -2,7 +2,7 @@
 part by part (head / body / background), from the generator's exact part
 masks.
 
-    python tools/analysis/synthetic_part_analysis.py CONFIG CHECKPOINT \
+    python tools/analysis_tools/synthetic_part_analysis.py CONFIG CHECKPOINT \
         [--generator KEY=VALUE ...] [--every 2] [--out parts.json]
 
 Two measurements on the test split:
@@ -18,7 +18,7 @@ Two measurements on the test split:
    0.5 and 0.2.
 
 ``--generator`` gives the generator parameters of a benchmark variant (as
-``tools/analysis/synthetic_benchmark.py --generator``).
+``tools/analysis_tools/synthetic_benchmark.py --generator``).
 """
 import os.path as osp
 import sys

@@ -3,7 +3,7 @@ from scratch and fine-tuned from the pretrained backbone, over seeds, under
 both protocols with oracle and calibrated thresholds, on 2 CPU cores with
 the project's own tools.
 
-    python tools/analysis/synthetic_benchmark.py \
+    python tools/analysis_tools/synthetic_benchmark.py \
         [--seeds 0 1 2] [--methods cam lowcam hide_and_seek] \
         [--settings scratch pretrained] \
         [--work-dir work_dirs/synthetic_benchmark] [--generator KEY=VALUE ...]
@@ -78,10 +78,10 @@ SETTINGS = {
 # of the evaluation config (wsol / ornet oracle, wsolcal / ornetcal
 # calibrated on train_fullsup)
 COLUMNS = [
-    ('Top-1 Cls', 'wsol/Top-1 Cls', None),
-    ('GT-known Loc (ORNet)', 'ornet/GT-known Loc', 'ornetcal/GT-known Loc'),
-    ('Top-1 Loc (ORNet)', 'ornet/Top-1 Loc', 'ornetcal/Top-1 Loc'),
-    ('MaxBoxAcc', 'wsol/MaxBoxAcc', 'wsolcal/GT-known Loc'),
+    ('Top-1 Cls', 'wsol/Top-1_Cls', None),
+    ('GT-known Loc (ORNet)', 'ornet/GT-known_Loc', 'ornetcal/GT-known_Loc'),
+    ('Top-1 Loc (ORNet)', 'ornet/Top-1_Loc', 'ornetcal/Top-1_Loc'),
+    ('MaxBoxAcc', 'wsol/MaxBoxAcc', 'wsolcal/GT-known_Loc'),
     ('MaxBoxAccV2', 'wsol/MaxBoxAccV2', 'wsolcal/BoxAccV2'),
     ('PxAP', 'wsol/PxAP', None),
 ]
@@ -231,7 +231,7 @@ def evaluation_config(method, setting, split, out_dir, calibration=None):
          pxap_upsample='bicubic', map_normalization={normalization},
          threshold_selection='calibrated', calibration_file={ornet!r}),
 ]'''
-    text = f'''# written by tools/analysis/synthetic_benchmark.py
+    text = f'''# written by tools/analysis_tools/synthetic_benchmark.py
 _base_ = [{osp.join(REPO_ROOT, METHODS[method][1][setting])!r}]
 test_dataloader = dict(dataset=dict(split={split!r}))
 test_evaluator = {metrics}
