@@ -1,3 +1,12 @@
-import mmpretrain.structures  # noqa: F401
+from .score_map_ops import (BOX_MODES, NORMALIZATIONS, UPSAMPLE_MODES,
+                            boxes_from_score_maps, hit_extents, line_extents,
+                            normalize_score_maps, quantize_score_maps,
+                            range_outside_unit, upsample_score_maps)
+from .wsol_data_sample import WSOLDataSample
 
-__all__ = []
+__all__ = [
+    'WSOLDataSample', 'BOX_MODES', 'NORMALIZATIONS', 'UPSAMPLE_MODES',
+    'boxes_from_score_maps', 'hit_extents', 'line_extents',
+    'normalize_score_maps', 'quantize_score_maps', 'range_outside_unit',
+    'upsample_score_maps'
+]

@@ -110,3 +110,6 @@ def test_errors():
                          [DataSample(), DataSample()])
     with pytest.raises(ValueError, match='num_classes'):
         MODELS.build(dict(type='LowCAMHead', num_classes=0, in_channels=3))
+    with pytest.raises(ValueError, match='area_loss.topk=25 exceeds '
+                       'num_classes=3'):
+        MODELS.build(dict(type='LowCAMHead', num_classes=3, in_channels=3))

@@ -1,17 +1,19 @@
-"""Packing of WSOL inputs into mmpretrain ``DataSample``."""
-import numpy as np
-import torch
+"""Packing of WSOL inputs into a :class:`WSOLDataSample`."""
 from mmpretrain.datasets.transforms import PackInputs
 
 from mmwsol.registry import TRANSFORMS
+from mmwsol.structures import WSOLDataSample
 
 
 @TRANSFORMS.register_module()
 class PackWSOLInputs(PackInputs):
     """mmpretrain's ``PackInputs`` plus the WSOL fields of
-    docs/conventions.md.
+    docs/conventions.md, packed into a :class:`WSOLDataSample` (which
+    checks them: a box array that is not ``(k, 4)``, or a seg map with
+    values other than 0/1/255, fails here naming the sample's
+    ``ann_ref``).
 
-    Data fields of the ``DataSample``:
+    Data fields of the ``WSOLDataSample``:
 
     - ``gt_label``: ``LongTensor (1,)`` (``set_gt_label``, as mmpretrain);
     - ``gt_bboxes``: ``FloatTensor (k, 4)`` ``x0, y0, x1, y1`` in the frame
@@ -46,15 +48,10 @@ class PackWSOLInputs(PackInputs):
 
     def transform(self, results: dict) -> dict:
         packed = super().transform(results)
-        data_sample = packed['data_samples']
+        data_sample = WSOLDataSample.cast(packed['data_samples'])
         if results.get('gt_bboxes') is not None:
-            boxes = np.asarray(
-                results['gt_bboxes'], dtype=np.float32).reshape(-1, 4)
-            data_sample.set_field(
-                torch.from_numpy(boxes.copy()), 'gt_bboxes',
-                dtype=torch.Tensor)
+            data_sample.gt_bboxes = results['gt_bboxes']
         if results.get('gt_seg_map') is not None:
-            seg = np.ascontiguousarray(results['gt_seg_map'], dtype=np.uint8)
-            data_sample.set_field(
-                torch.from_numpy(seg.copy()), 'gt_mask', dtype=torch.Tensor)
+            data_sample.gt_mask = results['gt_seg_map']
+        packed['data_samples'] = data_sample
         return packed

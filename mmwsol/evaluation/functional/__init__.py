@@ -9,8 +9,6 @@ from .localization_figures import (LOC_IOU, LocalizationCounts,
 from .protocols import (PROTOCOLS, default_cam_thresholds,
                         protocol_defaults)
 from .pxap import mask_score_histograms, pixel_average_precision
-from .score_map_ops import (normalize_score_maps, quantize_score_maps,
-                            upsample_score_maps)
 
 __all__ = [
     'evaluate_score_maps', 'contour_box_ious', 'box_correctness',
@@ -19,6 +17,5 @@ __all__ = [
     'LocalizationCounts', 'summarize_localization', 'threshold_index',
     'rename_legacy_keys',
     'LOC_IOU', 'PROTOCOLS', 'default_cam_thresholds', 'protocol_defaults',
-    'mask_score_histograms', 'pixel_average_precision',
-    'normalize_score_maps', 'quantize_score_maps', 'upsample_score_maps'
+    'mask_score_histograms', 'pixel_average_precision'
 ]

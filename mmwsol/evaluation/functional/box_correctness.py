@@ -9,8 +9,8 @@ contour's box (MaxBoxAccV2); ORNet has one box per threshold (``V = 1``).
 import numpy as np
 import torch
 
+from mmwsol.structures import line_extents, quantize_score_maps
 from .contour_box_iou import contour_box_ious
-from .score_map_ops import quantize_score_maps
 
 __all__ = [
     'box_correctness', 'wsolevaluation_box_correctness',
@@ -93,20 +93,14 @@ def ornet_box_correctness(maps, gt_boxes, cam_thresholds, iou_thresholds,
     row_max = maps64.amax(2)  # (B, h)
     above_x = col_max[:, None, :] > thr[None, :, None]  # (B, T, w)
     above_y = row_max[:, None, :] > thr[None, :, None]  # (B, T, h)
-    xs = torch.arange(w, device=device)
-    ys = torch.arange(h, device=device)
-    x_min = torch.where(above_x, xs, w).amin(2)
-    x_max = torch.where(above_x, xs, -1).amax(2)
-    y_min = torch.where(above_y, ys, h).amin(2)
-    y_max = torch.where(above_y, ys, -1).amax(2)
+    found, x_min, y_min, x_max, y_max = line_extents(above_y, above_x)
     boxes = torch.stack([x_min, y_min, x_max, y_max], -1).to(torch.float32)
     boxes = boxes * torch.tensor(box_scale, dtype=torch.float32)
     height, width = image_size
     whole = torch.tensor([0, 0, width, height],
                          dtype=torch.float32,
                          device=device)
-    empty = ~above_x.any(2)
-    boxes = torch.where(empty[..., None], whole, boxes)  # (B, T, 4)
+    boxes = torch.where(found[..., None], boxes, whole)  # (B, T, 4)
 
     counts = [len(g) for g in gt_boxes]
     if num and min(counts) < 1:

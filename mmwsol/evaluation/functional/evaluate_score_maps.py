@@ -5,13 +5,13 @@ from itertools import islice
 import numpy as np
 import torch
 
+from mmwsol.structures import normalize_score_maps, range_outside_unit
 from .box_correctness import box_correctness
 from .box_rescale import wsolevaluation_resize_boxes
 from .localization_figures import (LOC_IOU, LocalizationCounts,
                                    summarize_localization)
 from .protocols import as_cam_thresholds, as_iou_thresholds, check_protocol
 from .pxap import mask_score_histograms
-from .score_map_ops import normalize_score_maps, range_outside_unit
 
 __all__ = ['evaluate_score_maps']
 

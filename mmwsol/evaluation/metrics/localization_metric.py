@@ -10,6 +10,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 
 from mmwsol.registry import METRICS
+from mmwsol.structures import (NORMALIZATIONS, UPSAMPLE_MODES,
+                               normalize_score_maps, range_outside_unit,
+                               upsample_score_maps)
+from mmwsol.utils import check_choice
 from ..functional.box_correctness import box_correctness
 from ..functional.box_rescale import (ornet_unclipped_boxes,
                                       wsolevaluation_resize_boxes)
@@ -19,10 +23,6 @@ from ..functional.localization_figures import (LOC_IOU, LocalizationCounts,
 from ..functional.protocols import (as_cam_thresholds, as_iou_thresholds,
                                     check_protocol, protocol_defaults)
 from ..functional.pxap import mask_score_histograms
-from ..functional.score_map_ops import (NORMALIZATIONS, UPSAMPLE_MODES,
-                                        normalize_score_maps,
-                                        range_outside_unit,
-                                        upsample_score_maps)
 
 __all__ = ['LocalizationMetric']
 
@@ -149,29 +149,22 @@ class LocalizationMetric(BaseMetric):
         self.map_normalization = (map_normalization
                                   or defaults['map_normalization'])
         self.map_upsample = map_upsample or defaults['map_upsample']
-        if self.map_normalization not in NORMALIZATIONS:
-            raise ValueError(f'map_normalization must be one of '
-                             f'{NORMALIZATIONS}, got {map_normalization!r}')
-        if self.map_upsample not in UPSAMPLE_MODES:
-            raise ValueError(f'map_upsample must be one of {UPSAMPLE_MODES}, '
-                             f'got {map_upsample!r}')
+        check_choice('map_normalization', self.map_normalization,
+                     NORMALIZATIONS)
+        check_choice('map_upsample', self.map_upsample, UPSAMPLE_MODES)
         if protocol == 'wsolevaluation' and self.map_upsample == 'none':
             raise ValueError('the wsolevaluation protocol evaluates maps at '
                              'the image size; map_upsample cannot be "none"')
         self.box_scale = box_scale
-        if ornet_gt_bboxes not in ('unclipped', 'packed'):
-            raise ValueError('ornet_gt_bboxes must be "unclipped" or '
-                             f'"packed", got {ornet_gt_bboxes!r}')
-        self.ornet_gt_bboxes = ornet_gt_bboxes
-        if pxap_upsample not in (None, 'bicubic', 'bilinear', 'nearest'):
-            raise ValueError('pxap_upsample must be None, "bicubic", '
-                             f'"bilinear" or "nearest", got {pxap_upsample!r}')
-        self.pxap_upsample = pxap_upsample
+        self.ornet_gt_bboxes = check_choice('ornet_gt_bboxes',
+                                            ornet_gt_bboxes,
+                                            ('unclipped', 'packed'))
+        self.pxap_upsample = check_choice(
+            'pxap_upsample', pxap_upsample,
+            (None, ) + tuple(m for m in UPSAMPLE_MODES if m != 'none'))
         self.num_threads = num_threads
-        if threshold_selection not in _SELECTIONS:
-            raise ValueError(f'threshold_selection must be one of '
-                             f'{_SELECTIONS}, got {threshold_selection!r}')
-        self.threshold_selection = threshold_selection
+        self.threshold_selection = check_choice(
+            'threshold_selection', threshold_selection, _SELECTIONS)
         self.thresholds_from = None
         if threshold_selection == 'fixed':
             if fixed_threshold is None:

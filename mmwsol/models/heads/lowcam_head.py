@@ -97,6 +97,12 @@ class LowCAMHead(BaseModule):
         self.main_loss = MODELS.build(main_loss)
         self.eval_loss = MODELS.build(eval_loss)
         self.area_loss = MODELS.build(area_loss)
+        topk = getattr(self.area_loss, 'topk', 0)
+        if topk > num_classes:  # else the first phase-2 batch would fail
+            raise ValueError(
+                f'LowCAMHead: area_loss.topk={topk} exceeds num_classes='
+                f'{num_classes}; set model.head.area_loss.topk to at most '
+                'the class count (the release: 25 of 200 classes).')
         self.entropy_loss = MODELS.build(entropy_loss)
 
     def forward_side(self, f_a: torch.Tensor) -> torch.Tensor:

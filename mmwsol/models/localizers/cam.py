@@ -11,9 +11,10 @@ from mmpretrain.models.necks import GlobalAveragePooling
 from mmpretrain.structures import DataSample
 
 from mmwsol.registry import MODELS
-from ..utils.score_map_boxes import (BOX_MODES, boxes_from_score_maps,
-                                     minmax_normalize,
-                                     set_localization_predictions)
+from mmwsol.structures import (BOX_MODES, WSOLDataSample,
+                               boxes_from_score_maps, normalize_score_maps)
+from mmwsol.utils import check_choice
+from ..utils.localization_predictions import set_localization_predictions
 
 #: which class's map ``predict`` returns: the ground-truth class where the
 #: sample has one (wsolevaluation's choice), or always the top-1 class.
@@ -35,7 +36,8 @@ class CAM(ImageClassifier):
     checkpoint can serve as LowCAM's evaluator through
     :class:`ClassifierEvaluator`).
 
-    ``predict`` adds (docs/conventions.md) ``pred_score`` (softmax),
+    ``predict`` returns :class:`~mmwsol.structures.WSOLDataSample` items
+    with (docs/conventions.md) ``pred_score`` (softmax),
     ``pred_label``, ``score_map`` = the CAM of class ``c``,
 
     .. math:: M_c = \frac{1}{D} \sum_d w_{c,d} A_d \quad (h \times w),
@@ -43,9 +45,9 @@ class CAM(ImageClassifier):
     as wsolevaluation's ``VggCam`` (channel mean, no ReLU, no fc bias; the
     metric min-max normalises), and ``pred_bboxes`` (``1 x 4``): the tight
     box of the cells above ``test_cfg['box_threshold']`` of the min-max
-    normalised map (:func:`boxes_from_score_maps`, ``box_mode`` default
-    ``'cover'``), clipped to ``img_shape``. ``c`` is the sample's
-    ``gt_label`` when ``cam_class='gt'`` (the default, as wsolevaluation,
+    normalised map (:func:`~mmwsol.structures.boxes_from_score_maps`,
+    ``box_mode`` default ``'cover'``), clipped to ``img_shape``. ``c`` is
+    the sample's ``gt_label`` when ``cam_class='gt'`` (the default, as wsolevaluation,
     which scores the GT class's map) and the sample has one, else the
     top-1 predicted class.
 
@@ -77,19 +79,15 @@ class CAM(ImageClassifier):
             train_cfg=train_cfg,
             data_preprocessor=data_preprocessor,
             init_cfg=init_cfg)
-        if cam_class not in CAM_CLASSES:
-            raise ValueError(f'CAM: cam_class must be one of {CAM_CLASSES}, '
-                             f'got {cam_class!r}.')
-        self.cam_class = cam_class
+        self.cam_class = check_choice('CAM: cam_class', cam_class,
+                                      CAM_CLASSES)
         test_cfg = dict(test_cfg or {})
         self.box_threshold = float(test_cfg.pop('box_threshold', 0.5))
         self.box_mode = test_cfg.pop('box_mode', 'cover')
         if test_cfg:
             raise ValueError(f'CAM: unknown test_cfg keys {sorted(test_cfg)}'
                              "; supported: ['box_threshold', 'box_mode'].")
-        if self.box_mode not in BOX_MODES:
-            raise ValueError(f'CAM: test_cfg.box_mode must be one of '
-                             f'{BOX_MODES}, got {self.box_mode!r}.')
+        check_choice('CAM: test_cfg.box_mode', self.box_mode, BOX_MODES)
         if not isinstance(self.neck, GlobalAveragePooling):
             raise TypeError(
                 'CAM: the neck must be GlobalAveragePooling (the CAM is '
@@ -144,14 +142,14 @@ class CAM(ImageClassifier):
     def predict(self,
                 inputs: torch.Tensor,
                 data_samples: Optional[List[DataSample]] = None,
-                **kwargs) -> List[DataSample]:
+                **kwargs) -> List[WSOLDataSample]:
         """Scores, label, ``score_map`` (CAM) and ``pred_bboxes``."""
         feats = self.feature_map(inputs)
         logits = self.head((self.neck((feats, ))[-1], ))
         scores = torch.softmax(logits.detach().float(), dim=1)
         pred = scores.argmax(dim=1)
         if data_samples is None:
-            data_samples = [DataSample() for _ in range(inputs.size(0))]
+            data_samples = [WSOLDataSample() for _ in range(inputs.size(0))]
         classes = pred
         if self.cam_class == 'gt':
             has_gt = [
@@ -169,7 +167,7 @@ class CAM(ImageClassifier):
         cams = self.class_activation_maps(feats, classes).detach().float()
         in_h, in_w = inputs.shape[-2:]
         boxes = boxes_from_score_maps(
-            minmax_normalize(cams), self.box_threshold, (in_h, in_w),
+            normalize_score_maps(cams)[0], self.box_threshold, (in_h, in_w),
             self.box_mode)
         return set_localization_predictions(data_samples, scores, pred, cams,
                                             boxes, (in_h, in_w))

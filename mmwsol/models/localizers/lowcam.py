@@ -4,15 +4,16 @@ from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModel
 from mmpretrain.structures import DataSample
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmwsol.registry import MODELS
+from mmwsol.structures import (BOX_MODES, WSOLDataSample,
+                               boxes_from_score_maps, upsample_score_maps)
+from mmwsol.utils import check_choice
 from ..utils.backbone_split import BackboneSplitter
-from ..utils.score_map_boxes import (BOX_MODES, boxes_from_score_maps,
-                                     set_localization_predictions)
+from ..utils.localization_predictions import set_localization_predictions
 
 #: where predict takes the class scores from (see LowCAM's docstring).
 CLS_SOURCES = ('auto', 'evaluator', 'main')
@@ -135,12 +136,9 @@ class LowCAM(BaseModel):
             raise ValueError(f'LowCAM: unknown test_cfg keys '
                              f'{sorted(test_cfg)}; supported: '
                              "['box_threshold', 'box_mode', 'cls_source'].")
-        if self.box_mode not in BOX_MODES:
-            raise ValueError(f'LowCAM: test_cfg.box_mode must be one of '
-                             f'{BOX_MODES}, got {self.box_mode!r}.')
-        if self.cls_source not in CLS_SOURCES:
-            raise ValueError(f'LowCAM: test_cfg.cls_source must be one of '
-                             f'{CLS_SOURCES}, got {self.cls_source!r}.')
+        check_choice('LowCAM: test_cfg.box_mode', self.box_mode, BOX_MODES)
+        check_choice('LowCAM: test_cfg.cls_source', self.cls_source,
+                     CLS_SOURCES)
 
         self.backbone = MODELS.build(backbone)
         self.splitter = BackboneSplitter(self.backbone, split)
@@ -389,7 +387,8 @@ class LowCAM(BaseModel):
         else:  # the release masks with p^a itself outside training
             p_tilde = p_a
             selected = skipped = p_a.new_zeros(())
-        mask = F.interpolate(p_tilde, size=inputs.shape[-2:], mode='nearest')
+        mask = upsample_score_maps(p_tilde[:, 0], inputs.shape[-2:],
+                                   'nearest')[:, None]
         eval_logits = self.evaluator(inputs * mask)
         losses = self.head.loss_phase2(eval_logits, f_a, p_a, data_samples)
         with torch.no_grad():
@@ -405,7 +404,7 @@ class LowCAM(BaseModel):
             self,
             inputs: torch.Tensor,
             data_samples: Optional[List[DataSample]] = None
-    ) -> List[DataSample]:
+    ) -> List[WSOLDataSample]:
         """Class scores, ``score_map`` (``p^a``) and ``pred_bboxes`` per
         sample (see the class docstring); GT fields are kept."""
         logits, p_a, _ = self._classify(inputs)
@@ -415,8 +414,6 @@ class LowCAM(BaseModel):
         in_h, in_w = inputs.shape[-2:]
         boxes = boxes_from_score_maps(maps, self.box_threshold, (in_h, in_w),
                                       self.box_mode)
-        if data_samples is None:
-            data_samples = [DataSample() for _ in range(inputs.size(0))]
         return set_localization_predictions(data_samples, scores, labels,
                                             maps, boxes, (in_h, in_w))
 

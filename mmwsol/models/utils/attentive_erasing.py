@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 
 from mmwsol.registry import MODELS
+from mmwsol.structures import hit_extents
 
 
 @MODELS.register_module()
@@ -170,13 +171,7 @@ class AttentiveErasing(nn.Module):
 
         rows = torch.arange(height, device=device)
         cols = torch.arange(width, device=device)
-        row_hit = in_s.any(dim=2)  # B x H
-        col_hit = in_s.any(dim=1)  # B x W
-        non_empty = row_hit.any(dim=1)
-        min_y = torch.where(row_hit, rows, height).amin(dim=1)
-        max_y = torch.where(row_hit, rows, -1).amax(dim=1)
-        min_x = torch.where(col_hit, cols, width).amin(dim=1)
-        max_x = torch.where(col_hit, cols, -1).amax(dim=1)
+        non_empty, min_x, min_y, max_x, max_y = hit_extents(in_s)
         # randint(low, high) upper bounds (exclusive)
         high_h = torch.div(max_y - min_y, 2, rounding_mode='floor')
         high_w = torch.div(max_x - min_x, 2, rounding_mode='floor')

@@ -5,8 +5,6 @@ import torch
 import torch.nn as nn
 from mmpretrain.models.backbones import VGG, InceptionV3, MobileNetV2, ResNet
 
-from mmwsol.registry import MODELS
-
 SplitPoint = Union[str, int]
 
 #: the alias every family accepts for its stride-4 point.
@@ -135,6 +133,42 @@ class BackboneSplitter:
                 'produce them. Drop them from out_indices or split earlier.')
 
     # ------------------------------------------------------------------
+    # families split at 'stem' or after a stage (ResNet, MobileNetV2)
+    def _setup_stem_or_stage(self, split, num_stages: int, stride4):
+        """Resolve and check ``split``: ``'stem'`` or a stage index in
+        ``[0, num_stages)``; the ``'stride4'`` alias becomes ``stride4``."""
+        allowed = ['stem'] + list(range(num_stages))
+        if split == STRIDE4:
+            split = stride4
+        if not (split == 'stem' or
+                (isinstance(split, int) and split in allowed[1:])):
+            raise self._bad_split(split, allowed)
+        self.split = split
+        self._check_out_indices(0 if split == 'stem' else split)
+
+    def _stages_low(self, x, stage_names):
+        """The stem's output ``x`` through the stages (the backbone's
+        submodules ``stage_names``) up to the split point."""
+        if self.split != 'stem':
+            for name in stage_names[:self.split + 1]:
+                x = getattr(self.backbone, name)(x)
+        return x
+
+    def _stages_high(self, x, stage_names) -> tuple:
+        """The low features ``x`` through the stages after the split point,
+        collecting the ``out_indices`` outputs as the backbone's forward
+        does (the low features themselves when the split stage is one)."""
+        bb = self.backbone
+        start = 0 if self.split == 'stem' else self.split + 1
+        outs = [x] if (self.split != 'stem'
+                       and self.split in bb.out_indices) else []
+        for i in range(start, len(stage_names)):
+            x = getattr(bb, stage_names[i])(x)
+            if i in bb.out_indices:
+                outs.append(x)
+        return tuple(outs)
+
+    # ------------------------------------------------------------------
     # VGG
     def _setup_vgg(self, split):
         bb = self.backbone
@@ -185,20 +219,13 @@ class BackboneSplitter:
     # ResNet
     def _setup_resnet(self, split):
         bb = self.backbone
-        allowed = ['stem'] + list(range(len(bb.res_layers)))
-        if split == STRIDE4:
-            split = 'stem'
-        if not (split == 'stem' or
-                (isinstance(split, int) and split in allowed[1:])):
-            raise self._bad_split(split, allowed)
-        self.split = split
+        self._setup_stem_or_stage(split, len(bb.res_layers), stride4='stem')
+        split = self.split
         stem_stride = 4
         if split == 'stem':
-            self._check_out_indices(0)
             self.out_channels_low = bb.stem_channels
             self.stride_low = stem_stride
         else:
-            self._check_out_indices(split)
             self.out_channels_low = getattr(
                 bb, bb.res_layers[split])[-1].out_channels
             stride = stem_stride
@@ -215,39 +242,21 @@ class BackboneSplitter:
             x = bb.norm1(x)
             x = bb.relu(x)
         x = bb.maxpool(x)
-        if self.split != 'stem':
-            for name in bb.res_layers[:self.split + 1]:
-                x = getattr(bb, name)(x)
-        return x
+        return self._stages_low(x, bb.res_layers)
 
     def _resnet_high(self, x):
-        bb = self.backbone
-        start = 0 if self.split == 'stem' else self.split + 1
-        outs = [x] if (self.split != 'stem'
-                       and self.split in bb.out_indices) else []
-        for i in range(start, len(bb.res_layers)):
-            x = getattr(bb, bb.res_layers[i])(x)
-            if i in bb.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._stages_high(x, self.backbone.res_layers)
 
     # ------------------------------------------------------------------
     # MobileNetV2
     def _setup_mobilenet_v2(self, split):
         bb = self.backbone
-        allowed = ['stem'] + list(range(len(bb.layers)))
-        if split == STRIDE4:
-            split = 1
-        if not (split == 'stem' or
-                (isinstance(split, int) and split in allowed[1:])):
-            raise self._bad_split(split, allowed)
-        self.split = split
+        self._setup_stem_or_stage(split, len(bb.layers), stride4=1)
+        split = self.split
         if split == 'stem':
-            self._check_out_indices(0)
             self.out_channels_low = bb.conv1.conv.out_channels
             self.stride_low = 2
         else:
-            self._check_out_indices(split)
             self.out_channels_low = _last_conv_out_channels(
                 getattr(bb, bb.layers[split]))
             stride = 2
@@ -256,23 +265,10 @@ class BackboneSplitter:
             self.stride_low = stride
 
     def _mobilenet_v2_low(self, x):
-        bb = self.backbone
-        x = bb.conv1(x)
-        if self.split != 'stem':
-            for name in bb.layers[:self.split + 1]:
-                x = getattr(bb, name)(x)
-        return x
+        return self._stages_low(self.backbone.conv1(x), self.backbone.layers)
 
     def _mobilenet_v2_high(self, x):
-        bb = self.backbone
-        start = 0 if self.split == 'stem' else self.split + 1
-        outs = [x] if (self.split != 'stem'
-                       and self.split in bb.out_indices) else []
-        for i in range(start, len(bb.layers)):
-            x = getattr(bb, bb.layers[i])(x)
-            if i in bb.out_indices:
-                outs.append(x)
-        return tuple(outs)
+        return self._stages_high(x, self.backbone.layers)
 
     # ------------------------------------------------------------------
     # InceptionV3
@@ -349,6 +345,3 @@ class BackboneSplitter:
                                         'stride_low'))
         backbone = type(getattr(self, 'backbone', None)).__name__
         return f'{type(self).__name__}(backbone={backbone}, {fields})'
-
-
-MODELS.register_module(module=BackboneSplitter)

@@ -48,7 +48,7 @@ class ClassifierEvaluator(BaseModule):
       when ``F^e`` needs no training on the target set) and sets ``ready``.
       ``tools/train.py`` reads ``checkpoint=None`` in a config with an
       ``evaluator_stage`` as "train ``F^e`` first" (see
-      :func:`mmwsol.engine.runner.run_evaluator_stage`); without a stage
+      :func:`mmwsol.engine.pipeline.run_evaluator_stage`); without a stage
       and without a ``Pretrained`` init_cfg, ``EvaluatorCheckHook`` refuses
       to train with a random ``F^e``.
     - a loaded state dict (resume, ``load_from``, ``tools/test.py``) brings

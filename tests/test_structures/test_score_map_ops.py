@@ -4,11 +4,9 @@ import numpy as np
 import pytest
 import torch
 
-from mmwsol.evaluation.functional import (normalize_score_maps,
-                                          quantize_score_maps,
-                                          upsample_score_maps)
-from mmwsol.evaluation.functional.score_map_ops import (_normalize_torch,
-                                                        _quantize_torch)
+from mmwsol.structures import (normalize_score_maps, quantize_score_maps,
+                               upsample_score_maps)
+from mmwsol.structures.score_map_ops import _normalize_torch, _quantize_torch
 
 
 def wsolevaluation_normalize(cam):
@@ -72,3 +70,25 @@ def test_quantize(impl):
     assert fn(m).tolist() == [[[0, 127, 254, 255]]]
     with pytest.raises(ValueError, match=r'\[0, 1\]'):
         fn(m * 2)
+
+
+@pytest.mark.parametrize('impl', ['numpy', 'torch'])
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_minmax_is_the_plain_formula_bit_for_bit(impl, dtype):
+    """``m -= min; m /= max`` equals ``(m - min) / (max - min)`` to the bit
+    (the rounded shift is monotonic), so the models' boxes, inference and
+    the metric share one normalisation; inf maps become zeros."""
+    gen = torch.Generator().manual_seed(2)
+    maps = (torch.randn(64, 13, 11, generator=gen, dtype=torch.float64) *
+            torch.logspace(-20, 20, 64, dtype=torch.float64)[:, None, None]
+            ).to(dtype)
+    fn = normalize_score_maps if impl == 'numpy' else _normalize_torch
+    out, invalid = fn(maps, 'minmax')
+    low = maps.amin(dim=(1, 2), keepdim=True)
+    high = maps.amax(dim=(1, 2), keepdim=True)
+    assert not invalid.any()
+    assert torch.equal(out, (maps - low) / (high - low))
+    maps[0, 2, 3] = float('inf')
+    maps[1, 0, 0] = -float('inf')
+    out, invalid = fn(maps, 'minmax')
+    assert invalid[:2].all() and not out[:2].any()
