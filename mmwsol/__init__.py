@@ -44,6 +44,6 @@ warnings.filterwarnings(
 
 # Registers the checkpoint loader that copes with torch>=2.6's
 # ``weights_only=True`` default; light (torch + mmengine only).
-from .engine.runner import checkpoint_loader  # noqa: E402,F401
+from .engine.checkpoint import checkpoint_loader  # noqa: E402,F401
 
 __all__ = ['__version__', 'version_info']

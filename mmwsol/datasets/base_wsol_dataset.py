@@ -3,7 +3,6 @@ import os
 import os.path as osp
 from typing import List, Optional, Sequence
 
-import numpy as np
 from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
@@ -153,10 +152,6 @@ class BaseWSOLDataset(BaseDataset):
                 f'{len(self.data_list)} before filter_cfg={self.filter_cfg})',
                 where=self.ann_file or self.data_root)
         return kept
-
-    def get_gt_bboxes(self, idx: int) -> np.ndarray:
-        """Boxes of image ``idx`` in its original frame, ``float32 (k, 4)``."""
-        return self.get_data_info(idx)['gt_bboxes']
 
     def extra_repr(self) -> List[str]:
         return [f'Root of dataset: \t{self.data_root}']

@@ -4,4 +4,5 @@
 import mmpretrain.engine  # noqa: F401
 
 from .hooks import *  # noqa: F401,F403
-from .runner import *  # noqa: F401,F403
+from .checkpoint import *  # noqa: F401,F403
+from .pipeline import *  # noqa: F401,F403

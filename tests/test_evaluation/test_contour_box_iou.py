@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from mmwsol.evaluation.functional import contour_box_ious
-
-from .wsolevaluation_reference import reference_best_iou
+from mmwsol.evaluation.functional.reference_loops import reference_best_iou
 
 
 def opencv_level_ious(q, gt):

@@ -246,8 +246,7 @@ def test_pxap_upsample_counts_every_pixel():
     upsampling normalises again (minmax) or clips (none), as wsolevaluation
     normalises after its resize, so no pixel falls out of the histogram."""
     from .test_pxap import reference_pxap
-    from mmwsol.evaluation.functional.score_map_ops import \
-        upsample_score_maps
+    from mmwsol.structures import upsample_score_maps
     rng = np.random.default_rng(3)
     maps = rng.random((6, 7, 7)) * 0.2
     maps[:, 2:5, 2:5] = 1.0  # a step: bicubic overshoot and undershoot

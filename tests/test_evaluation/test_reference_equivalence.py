@@ -6,9 +6,8 @@ import torch
 from mmwsol.evaluation import evaluate_score_maps
 from mmwsol.evaluation.functional import (ornet_box_correctness,
                                           wsolevaluation_box_correctness)
-
-from .wsolevaluation_reference import (reference_box_accuracy,
-                                       reference_ornet_accuracy)
+from mmwsol.evaluation.functional.reference_loops import (
+    reference_box_accuracy, reference_ornet_accuracy)
 
 
 def random_smooth_maps(rng, num, low=24, high=56):

@@ -10,11 +10,11 @@ import sys
 
 import pytest
 
-from mmwsol.datasets import synthetic_generator as generator
-from mmwsol.datasets.synthetic_generator import (GENERATOR_VERSION,
-                                                 SyntheticWSOLParams,
-                                                 default_cache_root,
-                                                 prepare_synthetic_wsol)
+from mmwsol.datasets.synthetic import (GENERATOR_VERSION, INFO_FILE,
+                                       SyntheticWSOLParams, build_atomically,
+                                       default_cache_root,
+                                       prepare_synthetic_wsol,
+                                       write_synthetic_wsol)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = dict(
@@ -76,26 +76,27 @@ def test_prepare_builds_once_then_reuses(tmp_path):
         prepare_synthetic_wsol(dict(TINY, seed=8), data_root=root)
 
 
-def test_losing_a_race_keeps_the_winners_copy(tmp_path, monkeypatch):
+def test_losing_a_race_keeps_the_winners_copy(tmp_path):
     """Another process renames its finished copy into place while this one
     is still writing: this one discards its temp folder."""
     root = str(tmp_path / 'data')
-    real_write = generator.write_synthetic_wsol
 
     def write_while_another_wins(out_dir, params, num_workers=0):
-        real_write(str(tmp_path / 'winner'), params)
+        write_synthetic_wsol(str(tmp_path / 'winner'), params)
         os.rename(str(tmp_path / 'winner'), root)
         (tmp_path / 'data' / 'marker').write_text('winner')
-        return real_write(out_dir, params, num_workers)
+        return write_synthetic_wsol(out_dir, params, num_workers)
 
-    monkeypatch.setattr(generator, 'write_synthetic_wsol',
-                        write_while_another_wins)
-    assert generator.build_atomically(root, TINY) is False
+    assert build_atomically(root, TINY, write_while_another_wins,
+                            INFO_FILE) is False
     assert (tmp_path / 'data' / 'marker').read_text() == 'winner'
     assert sorted(os.listdir(str(tmp_path))) == ['data']  # temp removed
-    # a complete folder is not rebuilt
-    monkeypatch.setattr(generator, 'write_synthetic_wsol', None)
-    assert generator.build_atomically(root, TINY) is False
+    # a complete folder is not rebuilt: the writer is never called
+
+    def must_not_write(out_dir, params, num_workers=0):
+        raise AssertionError('a complete folder was rebuilt')
+
+    assert build_atomically(root, TINY, must_not_write, INFO_FILE) is False
 
 
 def _prepare_worker(cache_root, queue):

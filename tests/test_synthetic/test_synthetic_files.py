@@ -9,8 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mmwsol.datasets.synthetic_generator import (HEAD_COLOURS,
-                                                 write_synthetic_wsol)
+from mmwsol.datasets.synthetic import HEAD_COLOURS, write_synthetic_wsol
 
 # Default design (112 px, 10 classes, default object/head ranges), few images.
 SMALL = dict(num_classes=10, train_per_class=4, test_per_class=2, seed=3,

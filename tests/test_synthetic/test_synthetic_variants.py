@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from mmwsol.datasets import SyntheticWSOL
-from mmwsol.datasets.synthetic_generator import (HEAD_SHAPES, PART_HEAD,
-                                                 SyntheticWSOLGenerator,
-                                                 class_names,
-                                                 shape_combinations)
+from mmwsol.datasets.synthetic import (HEAD_SHAPES, PART_HEAD,
+                                       SyntheticWSOLGenerator, class_names,
+                                       shape_combinations)
 
 SMALL = dict(num_classes=10, train_per_class=3, test_per_class=2,
              train_fullsup_per_class=2, seed=5)

@@ -12,13 +12,13 @@ from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
 from mmwsol.datasets import SyntheticPretrain
-from mmwsol.datasets.synthetic_generator import class_names
-from mmwsol.datasets.synthetic_pretrain import (PRETRAIN_SHAPES,
-                                                PRETRAIN_TEXTURES,
-                                                SyntheticPretrainGenerator,
-                                                pretrain_class_names)
-from mmwsol.engine.runner import (MODEL_ZOO_SCHEME, model_zoo_cache_path,
-                                  resolve_model_zoo)
+from mmwsol.datasets.synthetic import (BODY_TEXTURES, HEAD_PATTERNS,
+                                       HEAD_SHAPES, PRETRAIN_SHAPES,
+                                       PRETRAIN_TEXTURES,
+                                       SyntheticPretrainGenerator, class_names,
+                                       pretrain_class_names)
+from mmwsol.engine.checkpoint import (MODEL_ZOO_SCHEME, model_zoo_cache_path,
+                                      resolve_model_zoo)
 from mmwsol.registry import MODELS
 from mmwsol.utils import register_all_modules
 
@@ -34,9 +34,6 @@ def test_pretraining_set_is_other_classes_than_the_benchmark(tmp_path):
     benchmark = set(class_names(10)) | set(class_names(10, 'shape'))
     assert not benchmark & set(names)
     # no outline or texture of the benchmark's designs
-    from mmwsol.datasets.synthetic_generator import (BODY_TEXTURES,
-                                                     HEAD_PATTERNS,
-                                                     HEAD_SHAPES)
     assert not set(PRETRAIN_SHAPES) & set(HEAD_SHAPES)
     assert not set(PRETRAIN_TEXTURES) & (set(HEAD_PATTERNS)
                                          | set(BODY_TEXTURES))

@@ -6,16 +6,14 @@ Both evaluate the same random CAM-like maps (a coarse random grid upsampled
 bicubic to 224x224, min-max normalised) with wsolevaluation's protocol and
 1000 thresholds (``np.arange(0, 1, 0.001)``): MaxBoxAcc (V1) and
 MaxBoxAccV2 at IoU 30/50/70. The straightforward loop is the one the tests
-check against (``tests/test_evaluation/wsolevaluation_reference.py``: one
+check against (``mmwsol/evaluation/functional/reference_loops.py``: one
 ``cv2.threshold`` + ``cv2.findContours`` + ``boundingRect`` per threshold
 and image, then one vectorised IoU matrix per image, as wsolevaluation's
 ``BoxEvaluator``). Prints the times (``evaluate_score_maps`` on 1 thread and
 on all CPUs), the speed-ups and whether every figure is identical.
 """
 import argparse
-import importlib.util
 import os
-import os.path as osp
 import platform
 import sys
 import time
@@ -23,19 +21,8 @@ import time
 import cv2
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-
-from mmwsol.evaluation import evaluate_score_maps  # noqa: E402
-
-
-def load_reference():
-    path = osp.join(ROOT, 'tests', 'test_evaluation',
-                    'wsolevaluation_reference.py')
-    spec = importlib.util.spec_from_file_location('wsol_reference', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from mmwsol.evaluation import evaluate_score_maps
+from mmwsol.evaluation.functional import reference_loops
 
 
 def cam_like_maps(num, size, seed):
@@ -95,9 +82,8 @@ def main():
     threads = args.threads or os.cpu_count()
     fast_mt, fast_mt_time = timed(threads)
 
-    reference = load_reference()
     t0 = time.perf_counter()
-    ref = reference.reference_box_accuracy(maps, boxes, thresholds)
+    ref = reference_loops.reference_box_accuracy(maps, boxes, thresholds)
     ref_time = time.perf_counter() - t0
 
     identical = all(fast[k] == ref[k] and fast_mt[k] == ref[k] for k in keys)

@@ -35,13 +35,12 @@ import sys
 import tempfile
 import time
 
+import mmengine
 import numpy as np
 import torch
 import torch.nn as nn
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-if REPO_ROOT not in sys.path:
-    sys.path.insert(0, REPO_ROOT)
 
 
 class LoopAttentiveErasing(nn.Module):
@@ -294,8 +293,7 @@ def main(argv=None):
               f"{r['images_per_s']:.2f} | {r['erasing_ms']:.3f} | "
               f"{peak:.0f} | {inc:.0f} |")
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(results, f, indent=2)
+        mmengine.dump(results, args.out, file_format='json', indent=2)
     return results
 
 

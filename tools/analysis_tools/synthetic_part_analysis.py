@@ -20,24 +20,17 @@ Two measurements on the test split:
 ``--generator`` gives the generator parameters of a benchmark variant (as
 ``tools/analysis_tools/synthetic_benchmark.py --generator``).
 """
+import argparse
 import os.path as osp
-import sys
 
-# the repository root, so that configs under projects/ import their
-# `projects.<name>` package without PYTHONPATH
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import mmcv
+import mmengine
+from mmengine.config import DictAction
+import numpy as np
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-
-import mmcv  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-import numpy as np  # noqa: E402
-
-from mmwsol.apis import inference_localizer, init_localizer  # noqa: E402
-from mmwsol.datasets.synthetic_generator import (PART_BODY, PART_HEAD,  # noqa
-                                                 prepare_synthetic_wsol)
+from mmwsol.apis import inference_localizer, init_localizer
+from mmwsol.datasets.synthetic import (PART_BODY, PART_HEAD,
+                                       prepare_synthetic_wsol)
 
 GREY = 118
 VARIANTS = ('full', 'no_head', 'body_only', 'head_only', 'object_only',
@@ -131,8 +124,7 @@ def main(argv=None):
               f'>0.5 {sm[name + "_above_0.5"]:.1f}% of its pixels, '
               f'>0.2 {sm[name + "_above_0.2"]:.1f}%')
     if args.out:
-        with open(args.out, 'w') as f:
-            json.dump(figures, f, indent=1)
+        mmengine.dump(figures, args.out, file_format='json', indent=1)
     return figures
 
 

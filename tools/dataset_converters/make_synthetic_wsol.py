@@ -16,10 +16,10 @@ import os.path as osp
 import sys
 import time
 
-from mmwsol.datasets.synthetic_generator import (CLASS_CUES,
-                                                 SyntheticWSOLParams,
-                                                 build_atomically,
-                                                 is_complete, read_info)
+from mmwsol.datasets.synthetic import (CLASS_CUES, INFO_FILE,
+                                       SyntheticWSOLParams, build_atomically,
+                                       is_complete, read_info,
+                                       write_synthetic_wsol)
 
 
 def parse_args(argv=None):
@@ -70,8 +70,8 @@ def main(argv=None):
     except ValueError as exc:
         sys.exit(f'error: {exc}')
     out_dir = osp.abspath(osp.expanduser(args.out_dir))
-    if is_complete(out_dir):
-        found = read_info(out_dir)['fingerprint']
+    if is_complete(out_dir, INFO_FILE):
+        found = read_info(out_dir, INFO_FILE)['fingerprint']
         if found != params.fingerprint():
             sys.exit(f'error: {out_dir} already holds a synthetic WSOL '
                      f'dataset with other params (fingerprint {found}, '
@@ -84,9 +84,10 @@ def main(argv=None):
     if osp.isdir(out_dir):
         os.rmdir(out_dir)  # empty: the rename needs the name free
     start = time.perf_counter()
-    build_atomically(out_dir, params, num_workers=args.workers)
+    build_atomically(out_dir, params, write_synthetic_wsol, INFO_FILE,
+                     args.workers)
     seconds = time.perf_counter() - start
-    info = read_info(out_dir)
+    info = read_info(out_dir, INFO_FILE)
     print(f'wrote {info["num_train"]} train + {info["num_test"]} test + '
           f'{info["num_train_fullsup"]} train_fullsup images '
           f'({params.num_classes} classes, {params.image_size}x'

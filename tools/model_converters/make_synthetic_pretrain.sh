@@ -16,5 +16,5 @@ CONFIG=configs/pretrain/resnet18_w16_synthetic_pretrain.py
 WORK="${1:-work_dirs/resnet18_w16_synthetic_pretrain}"
 python tools/train.py "$CONFIG" --work-dir "$WORK"
 EPOCHS=$(python -c "from mmengine.config import Config; print(Config.fromfile('$CONFIG').train_cfg.max_epochs)")
-OUT=$(python -c "from mmwsol.engine.runner import model_zoo_cache_path as p; print(p('synthetic_pretrain/resnet18_w16.pth'))")
+OUT=$(python -c "from mmwsol.engine.checkpoint import model_zoo_cache_path as p; print(p('synthetic_pretrain/resnet18_w16.pth'))")
 python tools/model_converters/publish_model.py "$WORK/epoch_$EPOCHS.pth" "$OUT"

@@ -72,7 +72,7 @@ MODEL_ZOO_RECIPES = {
 def model_zoo_cache_path(name: str) -> str:
     """Where a rebuilt model-zoo file goes: ``$MMWSOL_CACHE/model_zoo/NAME``
     (else ``~/.cache/mmwsol/model_zoo/NAME``)."""
-    from mmwsol.datasets.synthetic_generator import default_cache_root
+    from mmwsol.datasets.synthetic import default_cache_root
     return osp.join(default_cache_root('model_zoo'), name)
 
 

@@ -1,9 +1,19 @@
-"""Straightforward reference loops, written for the tests (not mmwsol code).
+"""The straightforward reference loops of the localization figures: the
+slow, obviously-right recipe that :func:`~mmwsol.evaluation.
+evaluate_score_maps` is checked against. NOT for production use (it is
+10-100x slower; use :func:`~mmwsol.evaluation.evaluate_score_maps` or
+:class:`~mmwsol.evaluation.LocalizationMetric`), and therefore not exported
+from :mod:`mmwsol.evaluation.functional`: import this module by name.
 
 One OpenCV call per threshold, exactly the recipe of wsolevaluation's
 ``compute_bboxes_from_scoremaps`` / ``BoxEvaluator`` and of ORNet's
-``find_bbox`` / ``test_multi_threshold``; slow on purpose.
-``tools/analysis_tools/benchmark_metric.py`` times mmwsol against this file.
+``find_bbox`` / ``test_multi_threshold``; slow on purpose. The tests
+(``tests/test_evaluation/test_reference_equivalence.py``,
+``test_contour_box_iou.py``) compare mmwsol with it to the digit, and
+``tools/analysis_tools/benchmark_metric.py`` times mmwsol against it.
+
+Boxes here are wsolevaluation's inclusive integer ``x0, y0, x1, y1``
+(``+1`` in widths and areas), not mmwsol's continuous frame.
 """
 import cv2
 import numpy as np
