@@ -6,19 +6,15 @@
 # baseline, from the shipped pretrained backbone; then phases 1 and 2),
 # evaluate LowCAM and CAM with tools/test.py under both protocols (oracle and
 # calibrated thresholds), print the comparison table and draw CAM vs LowCAM
-# pictures.
+# pictures (GT boxes green, predicted boxes magenta). Training and test
+# progress is shown as it runs.
 #   bash tools/quickstart.sh [synthetic_benchmark.py options, e.g.
 #                             --seeds 0 1 2 --methods cam lowcam hide_and_seek
 #                             --settings scratch pretrained]
 # About 5 minutes on 2 CPU cores (about 1.5 more for the first-time set-up).
 # Outputs: work_dirs/quickstart/{results.md,results.json,<setting>/seed*/,
 # pictures/}.
-set -euo pipefail
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-bash "$ROOT/tools/setup_env.sh"
-VENV="${MMWSOL_VENV:-$ROOT/.venv}"
-cd "$ROOT"
-export PATH="$VENV/bin:$PATH"
+source "$(dirname "${BASH_SOURCE[0]}")/enter_env.sh"
 WORK=work_dirs/quickstart
 args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(--seeds 0 --methods cam lowcam --settings pretrained)
@@ -29,7 +25,7 @@ for setting in pretrained scratch; do
     run=$(ls -d "$WORK/$setting"/seed*/lowcam 2>/dev/null | head -1 || true)
     [ -n "$run" ] && [ -f "$run/epoch_8.pth" ] && [ -f "$run/evaluator/epoch_8.pth" ] || continue
     suffix=$([ "$setting" = pretrained ] && echo _pretrained || true)
-    data=$(python -c "from mmwsol.datasets.synthetic_generator import prepare_synthetic_wsol as p; print(p())" 2>/dev/null | tail -1)
+    data=$(python -c "from mmwsol.datasets.synthetic import prepare_synthetic_wsol as p; print(p())" 2>/dev/null | tail -1)
     images=$(awk 'NR==FNR { if ($2 == 0) test[$1] = 1; next }
                   ($1 in test) { print $2 }' \
              "$data/train_test_split.txt" "$data/images.txt" \
@@ -37,7 +33,7 @@ for setting in pretrained scratch; do
     python tools/visualization/vis_localization.py \
         "configs/cam/cam_tiny_synthetic$suffix.py" "$run/evaluator/epoch_8.pth" $images \
         --compare "configs/lowcam/lowcam_tiny_synthetic$suffix.py" \
-        "$run/epoch_8.pth" --labels CAM LowCAM \
+        "$run/epoch_8.pth" --labels CAM LowCAM --gt \
         --out-dir "$WORK/pictures/$setting" --device cpu
     echo "pictures: $WORK/pictures/$setting"
 done

@@ -7,6 +7,9 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     # print log every 50 iterations.
     logger=dict(type='LoggerHook', interval=50),
+    # validation / test runs shorter than the logger's interval still log
+    # their progress (at least 4 lines a run); num_lines=0 turns it off
+    eval_progress=dict(type='EvalProgressHook', num_lines=4),
     # enable the parameter scheduler.
     param_scheduler=dict(type='ParamSchedulerHook'),
     # save checkpoint per epoch. A method config picks the figure of the

@@ -4,6 +4,7 @@ from typing import Optional, Sequence, Union
 
 import mmcv
 import numpy as np
+import torch
 
 from mmwsol.visualization import LocalizationVisualizer
 from .inference import result_to_data_sample
@@ -34,9 +35,13 @@ def draw_localization_result(image: Union[str, os.PathLike, np.ndarray],
                                  LocalizationVisualizer] = None,
                              out_file: Optional[str] = None,
                              show: bool = False,
+                             gt_bboxes: Optional[np.ndarray] = None,
+                             gt_label: Optional[int] = None,
                              **kwargs) -> np.ndarray:
-    """The score map over the original image with the predicted box (red)
-    and the class with its score.
+    """The score map over the original image with the predicted box
+    (magenta, :data:`~mmwsol.visualization.PRED_COLOR`) and, in a caption
+    band under it, the class with its score; with ``gt_bboxes`` the GT
+    boxes too (green, :data:`~mmwsol.visualization.GT_COLOR`).
 
     Args:
         image (str | np.ndarray): the image given to
@@ -48,11 +53,17 @@ def draw_localization_result(image: Union[str, os.PathLike, np.ndarray],
             default.
         out_file (str, optional): write the picture (PNG/JPG) here.
         show (bool): show it in a window.
+        gt_bboxes (np.ndarray, optional): ``(k, 4)`` GT boxes ``x0, y0,
+            x1, y1`` in the frame of the original image.
+        gt_label (int, optional): the GT class, written in the caption.
         **kwargs: more arguments of
             :meth:`LocalizationVisualizer.visualize_localization`.
 
     Returns:
-        np.ndarray: the ``H0 x W0 x 3`` uint8 RGB picture.
+        np.ndarray: the uint8 RGB picture: the ``H0 x W0`` image, upscaled
+        by an integer factor when its short side is under ``min_size``
+        (320 px by default; ``min_size=0`` keeps the size), with the
+        caption band's rows below (none with ``draw_caption=False``).
     """
     rgb = read_image_rgb(image)
     if tuple(rgb.shape[:2]) != tuple(result['ori_shape']):
@@ -62,9 +73,15 @@ def draw_localization_result(image: Union[str, os.PathLike, np.ndarray],
     if visualizer is None:
         visualizer = LocalizationVisualizer(
             name=f'mmwsol_result_{id(result)}')
+    sample = result_to_data_sample(result)
+    if gt_bboxes is not None:
+        sample.gt_bboxes = torch.as_tensor(
+            np.asarray(gt_bboxes, np.float32).reshape(-1, 4))
+    if gt_label is not None:
+        sample.set_gt_label(int(gt_label))
     return visualizer.visualize_localization(
         rgb,
-        result_to_data_sample(result),
+        sample,
         classes=classes,
         show=show,
         out_file=out_file,

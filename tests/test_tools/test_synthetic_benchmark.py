@@ -109,3 +109,30 @@ def test_table_of_one_seed_has_no_spread():
     assert text.splitlines()[2].startswith(
         '| CAM | from scratch | 12.3 | 12.3 / 11.1 |')
     assert '±' not in text.splitlines()[2]
+
+
+def test_run_tool_echoes_progress_and_keeps_the_whole_log(tmp_path, capsys):
+    """Progress lines and the last state of a progress bar reach the
+    console (not a terminal here); the log keeps every byte."""
+    script = ('import sys; w = sys.stdout.write; '
+              "w('generating 3 synthetic images\\n'); "
+              "w('[  ] 0/3'); w('\\r[> ] 1/3'); w('\\r[>>] 3/3'); w('\\n'); "
+              "w('some detail\\n'); "
+              "w('12/02 - mmengine - INFO - Epoch(test) [ 4/16]  eta: 0:01"
+              "\\n')")
+    log = tmp_path / 'tool.log'
+    bench.run_tool(['-c', script], str(log))
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith('$ python -c ')
+    assert out[1:-1] == [
+        '  generating 3 synthetic images', '  [>>] 3/3',
+        '  12/02 - mmengine - INFO - Epoch(test) [ 4/16]  eta: 0:01'
+    ]
+    assert out[-1].startswith('  done in ')
+    with open(log, newline='') as f:
+        assert f.read() == (
+            'generating 3 synthetic images\n[  ] 0/3\r[> ] 1/3\r[>>] 3/3\n'
+            'some detail\n'
+            '12/02 - mmengine - INFO - Epoch(test) [ 4/16]  eta: 0:01\n')
+    bench.run_tool(['-c', script], str(log), echo=False)
+    assert len(capsys.readouterr().out.splitlines()) == 2  # command, time

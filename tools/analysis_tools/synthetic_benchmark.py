@@ -30,13 +30,17 @@ seed) it runs, as a user would:
    with the thresholds calibrated in (a) (Choe et al. 2020).
 
 A run whose checkpoint or metric file exists is not run again, so an
-interrupted benchmark continues where it stopped. Training progress is
-echoed to the console. The table (mean and sample standard deviation over
-seeds, and every seed) is printed and written to ``<work-dir>/results.md``;
-the figures and training times to ``results.json``.
+interrupted benchmark continues where it stopped. The progress of every
+training and test run (and the progress bar of the dataset generation on
+first use) is echoed to the console (``--quiet``: not), the whole output of
+each run goes to its ``train_stdout.log`` / ``test_stdout.log``. The table
+(mean and sample standard deviation over seeds, and every seed) is
+printed and written to ``<work-dir>/results.md``; the figures and training
+times to ``results.json``.
 """
 import argparse
 import glob
+import io
 import json
 import os
 import os.path as osp
@@ -85,8 +89,9 @@ COLUMNS = [
     ('MaxBoxAccV2', 'wsol/MaxBoxAccV2', 'wsolcal/BoxAccV2'),
     ('PxAP', 'wsol/PxAP', None),
 ]
-#: lines of a training log echoed to the console
-PROGRESS = ('Epoch(train)', 'Epoch(val)', 'evaluator_stage:',
+#: lines of a training or test log echoed to the console (and the
+#: progress bar of the dataset generation on first use)
+PROGRESS = ('Epoch(train)', 'Epoch(val)', 'Epoch(test)', 'evaluator_stage:',
             'TwoPhaseTrainingHook:', 'generating ', 'Saving checkpoint')
 
 
@@ -114,7 +119,9 @@ def parse_args(argv=None):
         'dataloader (SyntheticWSOLParams, e.g. class_cue=shape); use a '
         'separate --work-dir')
     parser.add_argument(
-        '--quiet', action='store_true', help='no training progress lines')
+        '--quiet',
+        action='store_true',
+        help='no training and test progress lines')
     args = parser.parse_args(argv)
     for item in args.generator:
         if '=' not in item:
@@ -131,22 +138,43 @@ def generator_options(items, prefix=''):
     ]
 
 
+def echo_progress(line, in_bar):
+    """Print ``line`` of a tool's output if it is a :data:`PROGRESS` line
+    or a progress-bar update (a line ended by ``\\r``, redrawn in place on
+    a terminal; elsewhere only the bar's last state is printed). Returns
+    whether a progress bar is being drawn."""
+    text = '  ' + line.rstrip()[:200]
+    if line.endswith('\r'):
+        if sys.stdout.isatty():
+            print('\r' + text, end='', flush=True)
+        return True
+    if in_bar:  # the bar's last update, ended by a newline
+        print(('\r' if sys.stdout.isatty() else '') + text, flush=True)
+    elif any(mark in line for mark in PROGRESS):
+        print(text, flush=True)
+    return False
+
+
 def run_tool(args, log_file, echo=True):
     """Run ``python <args>`` from the repository root; its output goes to
-    ``log_file`` and its progress lines to the console."""
+    ``log_file`` as it is and its progress lines (:func:`echo_progress`) to
+    the console."""
     start = time.time()
     print(f'$ python {" ".join(args)}', flush=True)
-    with open(log_file, 'w') as log:
+    with open(log_file, 'w', newline='') as log:
         proc = subprocess.Popen([sys.executable] + args,
                                 cwd=REPO_ROOT,
                                 stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT,
-                                text=True,
-                                bufsize=1)
-        for line in proc.stdout:
+                                stderr=subprocess.STDOUT)
+        in_bar = False
+        # newline='': '\r' ends a line too, and stays in it
+        for line in io.TextIOWrapper(
+                proc.stdout, encoding='utf-8', errors='replace',
+                newline=''):
             log.write(line)
-            if echo and any(mark in line for mark in PROGRESS):
-                print('  ' + line.rstrip()[:200], flush=True)
+            log.flush()
+            if echo:
+                in_bar = echo_progress(line, in_bar)
         proc.wait()
     if proc.returncode != 0:
         with open(log_file) as f:
@@ -164,10 +192,10 @@ def run_dir(work_dir, setting, seed, method):
 
 def last_checkpoint(config, work_dir):
     """The checkpoint a finished ``tools/train.py`` of ``config`` in
-    ``work_dir`` leaves (:func:`mmwsol.engine.runner.final_checkpoint`)."""
+    ``work_dir`` leaves (:func:`mmwsol.engine.pipeline.final_checkpoint`)."""
     from mmengine.config import Config
 
-    from mmwsol.engine.runner import final_checkpoint
+    from mmwsol.engine.pipeline import final_checkpoint
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
     cfg.work_dir = work_dir
     return final_checkpoint(cfg)
@@ -244,7 +272,7 @@ default_hooks = dict(visualization=dict(enable=False))
     return path
 
 
-def evaluate(method, setting, seed, ckpt, work_dir, generator):
+def evaluate(method, setting, seed, ckpt, work_dir, generator, echo=True):
     """Calibrate on train_fullsup, then test; the test metric dict."""
     base = run_dir(work_dir, setting, seed, method) + '_eval'
     calib_dir, test_dir = osp.join(base, 'train_fullsup'), osp.join(
@@ -260,7 +288,7 @@ def evaluate(method, setting, seed, ckpt, work_dir, generator):
         cfg = evaluation_config(method, setting, split, out, calibration)
         run_tool(['tools/test.py', cfg, ckpt, '--work-dir', out] +
                  (['--cfg-options'] + options if options else []),
-                 osp.join(out, 'test_stdout.log'), echo=False)
+                 osp.join(out, 'test_stdout.log'), echo)
     metrics = read_test_metrics(test_dir)
     if metrics is None:
         sys.exit(f'error: no metric file under {test_dir}')
@@ -363,7 +391,7 @@ def main(argv=None):
                     not args.quiet)
             for method in methods:
                 metrics = evaluate(method, setting, seed, ckpts[method],
-                                   work_dir, args.generator)
+                                   work_dir, args.generator, not args.quiet)
                 results[setting][method][seed] = figures_of(metrics)
     text = table(results, args.seeds, methods, settings)
     if args.generator:

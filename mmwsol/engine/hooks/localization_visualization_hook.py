@@ -68,8 +68,9 @@ class LocalizationVisualizationHook(Hook):
             default) or ``'rgb'``.
         **draw_kwargs: more arguments of
             :meth:`LocalizationVisualizer.visualize_localization`
-            (``draw_map``, ``draw_gt``, ``draw_pred``, ``map_alpha``,
-            ``line_width``, ``text_cfg``).
+            (``draw_map``, ``draw_gt``, ``draw_pred``, ``draw_caption``,
+            ``map_alpha``, ``line_width``, ``min_size``: network inputs
+            with a short side under 320 px are drawn upscaled).
     """
 
     _RESERVED = ('image', 'data_sample', 'show', 'wait_time', 'out_file',
