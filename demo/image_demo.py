@@ -1,32 +1,31 @@
 """Classify and localize one image with a WSOL model.
 
-    python demo/image_demo.py IMAGE CONFIG CHECKPOINT [--device cpu] \
-        [--out-file vis.png] [--show]
+    python demo/image_demo.py IMAGE CONFIG_OR_NAME [CHECKPOINT] \
+        [--device cpu] [--out-file vis.png] [--show]
+
+CONFIG_OR_NAME is a config file or a model name of
+``mmwsol.apis.list_models()`` (without CHECKPOINT: the index's weights).
 
 Prints the predicted class, its score and the box (``x0, y0, x1, y1`` in
 the image's pixel coordinates) and, with ``--out-file`` / ``--show``, draws
 the score map over the image with the box and the class.
 """
+import argparse
 import os.path as osp
 import sys
 
-# the repository root, so that configs under projects/ import their
-# `projects.<name>` package without PYTHONPATH
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import DictAction
 
-import argparse  # noqa: E402
-
-from mmengine.config import DictAction  # noqa: E402
-
-from mmwsol.apis import (draw_localization_result, inference_localizer,  # noqa
-                         init_localizer)
+from mmwsol.apis import LocalizationInferencer, draw_localization_result
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('image', help='image file')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument(
+        'config', help='config file, or a model name (list_models())')
+    parser.add_argument(
+        'checkpoint', nargs='?', help='checkpoint file (path or URL)')
     parser.add_argument(
         '--device', default='cpu', help='device, e.g. cpu or cuda:0')
     parser.add_argument('--out-file', help='write the picture here')
@@ -42,16 +41,20 @@ def parse_args(argv=None):
 
 def main(argv=None):
     args = parse_args(argv)
-    for path, what in ((args.image, 'image'), (args.config, 'config'),
-                       (args.checkpoint, 'checkpoint')):
+    files = [(args.image, 'image')]
+    if args.config.endswith('.py'):
+        files.append((args.config, 'config'))
+    if args.checkpoint and '://' not in args.checkpoint:
+        files.append((args.checkpoint, 'checkpoint'))
+    for path, what in files:
         if not osp.isfile(path):
             sys.exit(f'error: {what} file not found: {path}')
-    model = init_localizer(
+    inferencer = LocalizationInferencer(
         args.config,
-        args.checkpoint,
+        args.checkpoint or True,
         device=args.device,
         cfg_options=args.cfg_options)
-    result = inference_localizer(model, args.image, normalize_map=True)
+    result = inferencer(args.image, normalize_map=True)[0]
     name = result['pred_class']
     box = ', '.join(f'{v:.1f}' for v in result['pred_bbox'])
     print(f'class: {result["pred_label"]}' + (f' ({name})' if name else ''))
@@ -62,7 +65,7 @@ def main(argv=None):
         draw_localization_result(
             args.image,
             result,
-            classes=model.dataset_meta.get('classes'),
+            classes=inferencer.classes,
             out_file=args.out_file,
             show=args.show)
         if args.out_file:

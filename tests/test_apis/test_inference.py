@@ -10,45 +10,19 @@ import mmcv
 import numpy as np
 import pytest
 import torch
+from localizer_fixtures import (CAM_CFG, CLASSES, LOWCAM_CFG, REPO_ROOT,
+                                make_localizer_files)
 from mmengine.dataset import pseudo_collate
 
 from mmwsol.apis import (draw_localization_result, inference_localizer,
                          init_localizer)
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CAM_CFG = osp.join(REPO_ROOT, 'configs/cam/cam_tiny_synthetic.py')
-LOWCAM_CFG = osp.join(REPO_ROOT, 'configs/lowcam/lowcam_tiny_synthetic.py')
-CLASSES = [f'class_{i}' for i in range(10)]
-
-
-def _save_fresh(config, path, with_meta=True):
-    with pytest.warns(UserWarning, match='no checkpoint'):
-        model = init_localizer(config)
-    ckpt = dict(state_dict=model.state_dict())
-    if with_meta:
-        ckpt['meta'] = dict(dataset_meta=dict(classes=CLASSES))
-    torch.save(ckpt, path)
-    return str(path)
+from mmwsol.visualization import GT_COLOR
 
 
 @pytest.fixture(scope='module')
 def files(tmp_path_factory):
-    root = tmp_path_factory.mktemp('inference')
-    rng = np.random.default_rng(0)
-    img = rng.integers(0, 80, (90, 150, 3), dtype=np.uint8)
-    img[20:70, 40:110] = (40, 200, 230)  # a bright object
-    mmcv.imwrite(img, str(root / 'images/obj.png'))
-    wide = rng.integers(0, 255, (100, 200, 3), dtype=np.uint8)
-    mmcv.imwrite(wide, str(root / 'images/wide.jpg'))
-    # fixed initial weights: an unseeded draw can give a degenerate map
-    # (e.g. a zero-width box), which made the suite flaky
-    torch.manual_seed(0)
-    return dict(
-        root=root,
-        image=str(root / 'images/obj.png'),
-        wide=str(root / 'images/wide.jpg'),
-        cam=_save_fresh(CAM_CFG, root / 'cam.pth'),
-        lowcam=_save_fresh(LOWCAM_CFG, root / 'lowcam.pth'))
+    return make_localizer_files(
+        tmp_path_factory.mktemp('inference'), CAM_CFG, LOWCAM_CFG, CLASSES)
 
 
 @pytest.fixture(scope='module')
@@ -190,13 +164,14 @@ def test_draw_result_png_carries_the_box(files, cam, tmp_path):
     out = tmp_path / 'drawn.png'
     drawn = draw_localization_result(
         files['image'], result, classes=CLASSES, out_file=str(out),
-        draw_map=False, line_width=2, text_cfg=dict(alpha=0))
+        draw_map=False, line_width=2, draw_caption=False, min_size=0,
+        gt_bboxes=np.array([[5., 30., 50., 85.]]))
     png = mmcv.imread(str(out), channel_order='rgb')
     assert png.shape == (90, 150, 3) and np.array_equal(png, drawn)
-    # right edge x = 120, rows 30..70: red
-    edge = png[30:70, 119:122].reshape(-1, 3).astype(int)
-    assert ((edge[:, 0] > 200) & (edge[:, 1] < 60) & (edge[:, 2] < 60)
-            ).mean() > 0.3
+    # right edge x = 120, rows 30..70: magenta inside the box (117, 118)
+    assert np.all(png[30:70, 117:119] == (255, 0, 255))
+    # the GT box's left edge x = 5, rows 40..80: green at 6, 7
+    assert np.all(png[40:80, 6:8] == (0, 255, 0))
     # away from the box the image is unchanged (RGB of the BGR file)
     rgb = mmcv.imread(files['image'], channel_order='rgb')
     assert np.array_equal(png[40:60, 60:100], rgb[40:60, 60:100])
@@ -213,7 +188,9 @@ def test_demo_script(files, tmp_path, tool_env):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'class: ' in proc.stdout and '(class_' in proc.stdout
     assert 'box (x0, y0, x1, y1): ' in proc.stdout
-    assert mmcv.imread(str(out)).shape == (90, 150, 3)
+    # 90 x 150 upscaled x4 (short side >= 320), caption band below
+    picture = mmcv.imread(str(out))
+    assert picture.shape[1] == 600 and picture.shape[0] > 360
 
 
 def _vis_tool():
@@ -238,18 +215,69 @@ def test_vis_tool_compare_side_by_side(files, tmp_path, capsys):
         name: mmcv.imread(str(out_dir / name))
         for name in ('obj.png', 'wide.png')
     }
-    # two panels of the original width with an 8 px gap, under a header
-    assert pics['obj.png'].shape[1] == 150 * 2 + 8
-    assert pics['obj.png'].shape[0] > 90
-    assert pics['wide.png'].shape[1] == 200 * 2 + 8
-    # single model: the plain picture
+    # two panels of the upscaled width (x4: short side 90 -> 360 >= 320)
+    # with an 8 px gap, under a header
+    assert pics['obj.png'].shape[1] == 600 * 2 + 8
+    assert pics['obj.png'].shape[0] > 360
+    assert pics['wide.png'].shape[1] == 800 * 2 + 8
+    # single model at the image's size: the plain picture and its caption
     tool.main([CAM_CFG, files['cam'], files['image'], '--out-dir',
-               str(tmp_path / 'single')])
-    assert mmcv.imread(str(tmp_path / 'single/obj.png')).shape == (90, 150,
-                                                                   3)
+               str(tmp_path / 'single'), '--min-size', '0'])
+    single = mmcv.imread(str(tmp_path / 'single/obj.png'))
+    assert single.shape[1] == 150 and single.shape[0] > 90
     with pytest.raises(SystemExit, match='2 labels'):
         tool.main([
             CAM_CFG, files['cam'], files['image'], '--out-dir',
             str(out_dir), '--compare', LOWCAM_CFG, files['lowcam'],
             '--labels', 'only-one'
         ])
+
+
+# --gt and --grid: the GT boxes of the config's test set (green) next to
+# the prediction, on a tiny generated benchmark
+TINY_TEST_SET = '''
+_base_ = [{base!r}]
+test_dataloader = dict(dataset=dict(
+    generator=dict(num_classes=3, image_size=48, train_per_class=2,
+                   test_per_class=2, train_fullsup_per_class=1, seed=1),
+    cache_root={cache!r}))
+'''
+
+
+def test_vis_tool_gt_boxes_of_the_test_set_and_one_grid(files, tmp_path,
+                                                        capsys):
+    config = tmp_path / 'cam_tiny_test_set.py'
+    config.write_text(
+        TINY_TEST_SET.format(base=CAM_CFG, cache=str(tmp_path / 'cache')))
+    checkpoint = files['cam']
+    tool = _vis_tool()
+    from mmengine.config import Config
+    annotations = tool.test_set_annotations(Config.fromfile(str(config)))
+    assert len(annotations) == 6  # 3 classes x 2 test images
+    paths = sorted(annotations)[:2]
+    out_dir, grid = tmp_path / 'vis', tmp_path / 'grid.png'
+    tool.main([
+        str(config), checkpoint, *paths, '--gt', '--compare',
+        str(config), checkpoint, '--labels', 'A', 'B', '--grid',
+        str(grid), '--grid-columns', '2', '--out-dir',
+        str(out_dir)
+    ])
+    assert 'A: ' in capsys.readouterr().out
+    for path in paths:
+        picture = mmcv.imread(
+            str(out_dir / osp.basename(path)), channel_order='rgb')
+        # two 48 px panels upscaled x7 = 336 px, 8 px apart
+        assert picture.shape[1] == 2 * 336 + 8
+        # the header (white, text from x = 4) ends where column 0 does not
+        header = np.where((picture[:, 0] != 255).any(-1))[0][0]
+        # the GT box's left edge: green 1 px inside x0 * 7, in both panels
+        # (but where a predicted box's edge crosses it, drawn on top)
+        box = annotations[osp.realpath(path)][0][0]
+        x0, y0, y1 = int(box[0] * 7), int(box[1] * 7), int(box[3] * 7)
+        rows = slice(header + y0 + 8, header + y1 - 8)
+        for left in (0, 336 + 8):
+            column = picture[rows, left + x0 + 1]
+            assert (column == GT_COLOR).all(-1).mean() > 0.8, (path, box)
+    # the grid: both images' rows of two panels, one PNG
+    assert mmcv.imread(str(grid)).shape[1] == 2 * 336 + 8
+    assert mmcv.imread(str(grid)).shape[0] > 2 * 336

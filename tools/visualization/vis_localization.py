@@ -3,40 +3,39 @@ by side with a second model (e.g. CAM vs LowCAM, for the README).
 
     python tools/visualization/vis_localization.py CONFIG CHECKPOINT \
         IMAGE_OR_FOLDER [...] --out-dir DIR [--device cpu] \
-        [--compare CONFIG2 CHECKPOINT2] [--labels CAM LowCAM]
+        [--compare CONFIG2 CHECKPOINT2 ...] [--labels CAM LowCAM] [--gt] \
+        [--min-size 320] [--grid FILE [--grid-columns N]]
 
 Writes ``DIR/<image stem>.png``: the score map over the image (min-max
 normalised, 0 where a centre crop cut the image away), the predicted box
-(red) and the class with its score; with ``--compare``, the pictures of
-both models in labelled panels. Folders are searched recursively for
+(magenta) and, under the picture, the class with its score; with ``--gt``,
+the GT boxes (green) and class of the images that are in the first
+config's test dataset too; with ``--compare``, the pictures of all models
+in labelled panels; with ``--grid``, all of them in one PNG too. Images
+whose short side is under ``--min-size`` (320 px) are upscaled first.
+Folders are searched recursively for
 .jpg/.jpeg/.png/.bmp/.tif/.tiff/.webp files.
 """
+import argparse
+import os
 import os.path as osp
 import sys
 
-# the repository root, so that configs under projects/ import their
-# `projects.<name>` package without PYTHONPATH
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+import cv2
+import mmcv
 
-import argparse  # noqa: E402
-import os  # noqa: E402
-
-import mmcv  # noqa: E402
-from mmengine.utils import scandir  # noqa: E402
-
-from mmwsol.apis import (draw_localization_result, inference_localizer,  # noqa
-                         init_localizer)
-from mmwsol.visualization import LocalizationVisualizer, labelled_panels
-
-IMAGE_SUFFIXES = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
+from mmwsol.apis import (IMAGE_SUFFIXES, LocalizationInferencer,
+                         draw_localization_result, list_images, output_names)
+from mmwsol.registry import DATASETS
+from mmwsol.utils.runner_tool import add_model_arguments
+from mmwsol.visualization import (DEFAULT_MIN_SIZE, LocalizationVisualizer,
+                                  labelled_grid, labelled_panels)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Draw score maps, boxes and classes of a WSOL model')
-    parser.add_argument('config', help='config file')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_model_arguments(parser)
     parser.add_argument(
         'images', nargs='+', help='image files and/or folders of images')
     parser.add_argument(
@@ -46,8 +45,10 @@ def parse_args(argv=None):
     parser.add_argument(
         '--compare',
         nargs=2,
+        action='append',
+        default=[],
         metavar=('CONFIG2', 'CHECKPOINT2'),
-        help='a second model drawn next to the first')
+        help='a second model drawn next to the first (repeat for more)')
     parser.add_argument(
         '--labels',
         nargs='+',
@@ -55,6 +56,26 @@ def parse_args(argv=None):
         'or the config names when the types are equal')
     parser.add_argument(
         '--batch-size', type=int, default=1, help='images per forward pass')
+    parser.add_argument(
+        '--gt',
+        action='store_true',
+        help="also draw the GT boxes and class of images that are in the "
+        "first config's test dataset (test_dataloader.dataset)")
+    parser.add_argument(
+        '--min-size',
+        type=int,
+        default=DEFAULT_MIN_SIZE,
+        help='upscale images whose short side is smaller (integer factor, '
+        'nearest) before drawing; 0: draw at the image size')
+    parser.add_argument(
+        '--grid',
+        metavar='FILE',
+        help='also write every picture into one PNG: per image, the '
+        'panels of the models, --grid-columns per row')
+    parser.add_argument(
+        '--grid-columns',
+        type=int,
+        help='panels per row of --grid; default: one row per image')
     return parser.parse_args(argv)
 
 
@@ -64,10 +85,7 @@ def collect_images(inputs):
     files = []
     for item in inputs:
         if osp.isdir(item):
-            found = sorted(
-                scandir(item, suffix=IMAGE_SUFFIXES, recursive=True,
-                        case_sensitive=False))
-            files += [osp.join(item, f) for f in found]
+            files += list_images(item)
         elif osp.isfile(item):
             files.append(item)
         else:
@@ -78,15 +96,18 @@ def collect_images(inputs):
     return files
 
 
-def output_names(files):
-    """``<stem>.png`` per file, ``<stem>_<k>.png`` for repeated stems."""
-    names, seen = [], {}
-    for path in files:
-        stem = osp.splitext(osp.basename(path))[0]
-        count = seen.get(stem, 0)
-        seen[stem] = count + 1
-        names.append(f'{stem}.png' if count == 0 else f'{stem}_{count}.png')
-    return names
+def test_set_annotations(cfg):
+    """``{real image path: (gt_bboxes (k, 4), gt_label)}`` of the test
+    dataset of ``cfg`` (original frame; annotations only, no pipeline)."""
+    dataset_cfg = cfg.test_dataloader.dataset.copy()
+    dataset_cfg['pipeline'] = []
+    dataset = DATASETS.build(dataset_cfg)
+    annotations = {}
+    for i in range(len(dataset)):
+        info = dataset.get_data_info(i)
+        annotations[osp.realpath(info['img_path'])] = (
+            info.get('gt_bboxes'), info.get('gt_label'))
+    return annotations
 
 
 def default_labels(models, configs):
@@ -98,9 +119,8 @@ def default_labels(models, configs):
 
 def main(argv=None):
     args = parse_args(argv)
-    configs = [args.config] + ([args.compare[0]] if args.compare else [])
-    checkpoints = [args.checkpoint] + ([args.compare[1]]
-                                       if args.compare else [])
+    configs = [args.config] + [c for c, _ in args.compare]
+    checkpoints = [args.checkpoint] + [k for _, k in args.compare]
     for path, what in [(c, 'config') for c in configs] + [
             (c, 'checkpoint') for c in checkpoints]:
         if not osp.isfile(path):
@@ -109,29 +129,42 @@ def main(argv=None):
         sys.exit(f'error: --labels needs {len(configs)} labels (one per '
                  f'model), got {len(args.labels)}')
     files = collect_images(args.images)
-    models = [
-        init_localizer(c, k, device=args.device)
+    inferencers = [
+        LocalizationInferencer(c, k, device=args.device)
         for c, k in zip(configs, checkpoints)
     ]
+    models = [inferencer.model for inferencer in inferencers]
     labels = args.labels or default_labels(models, configs)
     visualizer = LocalizationVisualizer(name='vis_localization_tool')
     results = [
-        inference_localizer(
-            m, files, batch_size=args.batch_size, normalize_map=True)
-        for m in models
+        inferencer(files, batch_size=args.batch_size, normalize_map=True)
+        for inferencer in inferencers
     ]
+    annotations = test_set_annotations(models[0].cfg) if args.gt else {}
+    if args.gt and not any(
+            osp.realpath(f) in annotations for f in files):
+        print('warning: --gt: none of the images is in the test dataset of '
+              f'{args.config}; no GT boxes drawn')
     os.makedirs(args.out_dir, exist_ok=True)
+    grid = []
     for i, (path, name) in enumerate(zip(files, output_names(files))):
+        gt_bboxes, gt_label = annotations.get(osp.realpath(path),
+                                              (None, None))
         pictures = [
             draw_localization_result(
                 path,
                 res[i],
                 classes=model.dataset_meta.get('classes'),
-                visualizer=visualizer) for model, res in zip(models, results)
+                visualizer=visualizer,
+                gt_bboxes=gt_bboxes,
+                gt_label=gt_label,
+                min_size=args.min_size)
+            for model, res in zip(models, results)
         ]
+        grid += pictures
         picture = pictures[0] if len(pictures) == 1 else labelled_panels(
             pictures, labels)
-        out_file = osp.join(args.out_dir, name)
+        out_file = osp.join(args.out_dir, f'{name}.png')
         mmcv.imwrite(picture[..., ::-1], out_file)
         summary = '; '.join(
             f'{label}: {res[i]["pred_class"] or res[i]["pred_label"]} '
@@ -139,6 +172,14 @@ def main(argv=None):
             + ' '.join(f'{v:.0f}' for v in res[i]['pred_bbox'])
             for label, res in zip(labels, results))
         print(f'{out_file}  {summary}')
+    if args.grid:
+        picture = labelled_grid(grid, labels * len(files),
+                                args.grid_columns or len(models))
+        os.makedirs(osp.dirname(osp.abspath(args.grid)), exist_ok=True)
+        # the smallest lossless PNG (for documentation)
+        mmcv.imwrite(picture[..., ::-1], args.grid,
+                     [cv2.IMWRITE_PNG_COMPRESSION, 9])
+        print(f'{args.grid}  {len(files)} images x {len(models)} models')
 
 
 if __name__ == '__main__':
