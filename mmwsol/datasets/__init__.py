@@ -10,9 +10,11 @@ from .synthetic_pretrain import SyntheticPretrain
 from .synthetic_wsol import SyntheticWSOL
 from .transforms import *  # noqa: F401,F403
 from .utils import WSOLDataError
+from .verification import DataProblem, verify_dataset
 from .wsol_metadata import WSOLMetadataDataset
 
 __all__ = [
     'BaseWSOLDataset', 'CUB200WSOL', 'ImageNetWSOL', 'WSOLMetadataDataset',
-    'CocoWSOLDataset', 'SyntheticWSOL', 'SyntheticPretrain', 'WSOLDataError'
+    'CocoWSOLDataset', 'SyntheticWSOL', 'SyntheticPretrain', 'WSOLDataError',
+    'DataProblem', 'verify_dataset'
 ]
