@@ -6,19 +6,10 @@ _base_ = [
     '../_base_/models/cam_tiny.py',
     '../_base_/datasets/synthetic_wsol.py',
     '../_base_/schedules/tiny_sgd_cosine.py',
-    '../_base_/default_runtime.py',
+    '../_base_/tiny_runtime.py',
 ]
 
 # wsolevaluation protocol (the dataset default); pxap_upsample gives
 # PxAP under `test_evaluator.protocol=ornet` too (native-size maps)
 val_evaluator = dict(pxap_upsample='bicubic')
 test_evaluator = val_evaluator
-
-default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=20),
-    checkpoint=dict(
-        type='CheckpointHook',
-        interval=1,
-        max_keep_ckpts=1,
-        save_best='wsol/MaxBoxAccV2'))
-randomness = dict(seed=0)

@@ -25,15 +25,7 @@ model = dict(
 train_dataloader = dict(batch_size=16)
 val_dataloader = dict(batch_size=16)
 test_dataloader = dict(batch_size=16)
-custom_hooks = [
-    dict(
-        type='TwoPhaseTrainingHook',
-        switch_epoch=14,
-        phase2_optim_wrapper=dict(
-            optimizer=dict(type='Adam', lr=1e-4, weight_decay=0)),
-        phase2_param_scheduler=dict(
-            type='CosineAnnealingLR', by_epoch=False, eta_min=0.0)),
-]
+custom_hooks = [dict(_base_.custom_hooks[0], switch_epoch=14)]
 train_cfg = dict(max_epochs=20, val_interval=2)
 randomness = dict(seed=517)
 

@@ -27,15 +27,7 @@ model = dict(
         checkpoint='https://download.openmmlab.com/mmclassification/v0/vgg/'
         'vgg16_batch256_imagenet_20210208-db26f1a5.pth',
         eval_mode=False))
-custom_hooks = [
-    dict(
-        type='TwoPhaseTrainingHook',
-        switch_epoch=6,
-        phase2_optim_wrapper=dict(
-            optimizer=dict(type='Adam', lr=1e-4, weight_decay=0)),
-        phase2_param_scheduler=dict(
-            type='CosineAnnealingLR', by_epoch=False, eta_min=0.0)),
-]
+custom_hooks = [dict(_base_.custom_hooks[0], switch_epoch=6)]
 train_cfg = dict(max_epochs=9, val_interval=3)
 # PxAP (when the dataset has masks) needs p^a at the mask size; the ORNet
 # boxes use the native map

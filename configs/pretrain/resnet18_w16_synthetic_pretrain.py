@@ -20,13 +20,9 @@ optim_wrapper = dict(optimizer=dict(lr=0.1))
 param_scheduler = dict(end=12)
 train_cfg = dict(max_epochs=12, val_interval=3)
 
+# a checkpoint every 3 epochs: the last and the best one kept
 default_hooks = dict(
-    logger=dict(type='LoggerHook', interval=50),
-    checkpoint=dict(
-        type='CheckpointHook',
-        interval=3,
-        max_keep_ckpts=1,
-        save_best='accuracy/top1'),
+    checkpoint=dict(interval=3, max_keep_ckpts=1, save_best='accuracy/top1'),
     # a classifier: no score maps to draw
     visualization=dict(enable=False))
 randomness = dict(seed=0)

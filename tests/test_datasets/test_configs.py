@@ -41,15 +41,18 @@ def test_cub_ornet(make_cub):
     assert 'gt_mask' not in out['data_samples']  # with_mask=False in train
 
 
+def first_metadata_test_sample(config, make_metadata, kind):
+    """The first test sample of a wsolevaluation config on the 2-class
+    metadata fixture (``kind``: 'box' or 'mask')."""
+    data_root, meta_root = make_metadata(kind)
+    ds, _ = build(config, 'test_dataloader', data_root=data_root,
+                  metadata_root=meta_root, num_classes=2)
+    return ds[0]['data_samples']
+
+
 def test_cub_wsolevaluation(make_metadata):
-    data_root, meta_root = make_metadata('box')
-    ds, _ = build(
-        'cub_wsolevaluation.py',
-        'test_dataloader',
-        data_root=data_root,
-        metadata_root=meta_root,
-        num_classes=2)
-    sample = ds[0]['data_samples']
+    sample = first_metadata_test_sample('cub_wsolevaluation.py',
+                                        make_metadata, 'box')
     assert sample.img_shape == (224, 224)
     # image 40x30 -> 224x224: x * 5.6, y * 224/30 = 7.4667
     # (1, 2, 11, 12) -> (5.6, 14.933, 61.6, 89.6)
@@ -64,14 +67,8 @@ def test_cub_wsolevaluation(make_metadata):
 
 
 def test_openimages_wsolevaluation(make_metadata):
-    data_root, meta_root = make_metadata('mask')
-    ds, _ = build(
-        'openimages_wsolevaluation.py',
-        'test_dataloader',
-        data_root=data_root,
-        metadata_root=meta_root,
-        num_classes=2)
-    sample = ds[0]['data_samples']
+    sample = first_metadata_test_sample('openimages_wsolevaluation.py',
+                                        make_metadata, 'mask')
     mask = sample.gt_mask.numpy()
     assert mask.shape == (224, 224)
     assert set(np.unique(mask)) == {0, 1, 255}
@@ -105,9 +102,30 @@ def test_imagenet_ornet(make_imagenet):
     assert train[0]['data_samples'].gt_bboxes.shape == (0, 4)
 
 
+def test_coco_wsol_example(make_coco):
+    root = make_coco()
+    ds, cfg = build('coco_wsol_example.py', 'test_dataloader',
+                    data_root=root, ann_file='ann.json')
+    assert cfg.num_classes == 3 and cfg.test_evaluator['protocol'] == \
+        'wsolevaluation'
+    sample = ds[0]['data_samples']
+    assert sample.img_shape == (224, 224)
+    # image a.png 20x10 -> 224x224: x * 11.2, y * 22.4;
+    # (2, 1, 6, 4) -> (22.4, 22.4, 67.2, 89.6),
+    # (15, 6, 16, 9) -> (168, 134.4, 179.2, 201.6)
+    np.testing.assert_allclose(
+        sample.gt_bboxes.numpy(),
+        [[22.4, 22.4, 67.2, 89.6], [168, 134.4, 179.2, 201.6]], rtol=1e-5)
+    assert tuple(sample.gt_mask.shape) == (224, 224)  # polygon + RLE
+    train, _ = build('coco_wsol_example.py', 'train_dataloader',
+                     data_root=root, ann_file='ann.json')
+    assert tuple(train[0]['inputs'].shape) == (3, 224, 224)
+
+
 @pytest.mark.parametrize('config', [
     'cub_ornet.py', 'cub_wsolevaluation.py', 'imagenet_ornet.py',
-    'openimages_wsolevaluation.py'
+    'openimages_wsolevaluation.py', 'coco_wsol_example.py',
+    'synthetic_wsol.py'
 ])
 def test_config_types_are_registered(config):
     from mmwsol.registry import TRANSFORMS

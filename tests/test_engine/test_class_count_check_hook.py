@@ -76,3 +76,41 @@ def test_train_tool_stops_before_the_first_batch(tmp_path, tool_env,
     assert proc.returncode != 0
     assert 'has 3 classes but the model\'s head has 2 outputs' in log
     assert 'Epoch(train)' not in log
+
+
+def test_exact_refuses_fewer_classes_and_differing_class_lists():
+    runner = fake_runner(num_model=10, num_data=3)
+    with pytest.raises(ValueError, match='has 3 classes but the model'):
+        ClassCountCheckHook(exact=True).before_val(runner)
+    runner = fake_runner(num_model=3, num_data=3)
+    hook = ClassCountCheckHook(exact=True)
+    hook.before_train(runner)
+    runner.val_dataloader = SimpleNamespace(dataset=SimpleNamespace(
+        metainfo=dict(classes=['c0', 'dog', 'c2']), data_root='val/'))
+    with pytest.raises(ValueError) as err:
+        hook.before_val(runner)
+    assert "class 1: 'dog' vs 'c1'" in str(err.value)
+    assert 'val dataset' in str(err.value)
+
+
+def test_message_names_the_variable_and_the_keys(tmp_path):
+    """A config that takes its class count from a `num_classes` variable
+    of a base file: the error gives that file and line, and every key that
+    holds the count (found in the config, not a fixed list)."""
+    (tmp_path / 'base').mkdir()
+    (tmp_path / 'base' / 'data.py').write_text(
+        "# data\ndata_root = 'x'\nnum_classes = 3\n")
+    (tmp_path / 'method.py').write_text(
+        "_base_ = ['./base/data.py']\n"
+        'model = dict(data_preprocessor=dict(num_classes=_base_.num_classes),'
+        '\n             head=dict(num_classes=_base_.num_classes,\n'
+        "                       area_loss=dict(topk=3)))\n")
+    runner = fake_runner(num_model=3, num_data=2)
+    runner.cfg = Config.fromfile(str(tmp_path / 'method.py'))
+    with pytest.raises(ValueError) as err:
+        ClassCountCheckHook(exact=True).before_train(runner)
+    msg = str(err.value)
+    assert f'Set `num_classes = 2` at {tmp_path}/base/data.py:3' in msg
+    assert ('--cfg-options model.data_preprocessor.num_classes=2 '
+            'model.head.num_classes=2') in msg
+    assert 'model.head.area_loss.topk=3 must then be at most 2' in msg

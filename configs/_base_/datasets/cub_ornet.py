@@ -4,6 +4,7 @@
 # CenterCrop(224); batch 16. torchvision resizes PIL images, hence the
 # 'pillow' backend (antialiased bilinear). Normalisation is in the model's
 # data_preprocessor. Folder layout: docs/datasets.md.
+_base_ = ['./default_dataloaders.py']
 
 dataset_type = 'CUB200WSOL'
 data_root = 'data/CUB_200_2011/'
@@ -26,22 +27,16 @@ test_pipeline = [
 
 train_dataloader = dict(
     batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
         split='train',
         pipeline=train_pipeline))
+# val: the test split, its pipeline
 val_dataloader = dict(
     batch_size=16,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
+        train_dataloader['dataset'],
         split='test',
         test_mode=True,
         pipeline=test_pipeline))

@@ -13,6 +13,7 @@
 #   dict(type='RandomResizedCrop', scale=224, backend='pillow').
 # data_root: the CUB_200_2011/images folder with CUBV2.tar unpacked into it;
 # metadata_root: wsolevaluation's metadata/CUB (see docs/datasets.md).
+_base_ = ['./default_dataloaders.py']
 
 dataset_type = 'WSOLMetadataDataset'
 data_root = 'data/CUB_200_2011/images/'
@@ -34,10 +35,6 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -46,31 +43,14 @@ train_dataloader = dict(
         num_classes=200,
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metadata_root=metadata_root,
+        train_dataloader['dataset'],
         split='val',
-        num_classes=200,
         test_mode=True,
         pipeline=test_pipeline))
 val_evaluator = dict(type='LocalizationMetric', protocol='wsolevaluation')
 
+# the test split, else as val
 test_dataloader = dict(
-    batch_size=32,
-    num_workers=4,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(
-        type=dataset_type,
-        data_root=data_root,
-        metadata_root=metadata_root,
-        split='test',
-        num_classes=200,
-        test_mode=True,
-        pipeline=test_pipeline))
+    val_dataloader, dataset=dict(val_dataloader['dataset'], split='test'))
 test_evaluator = val_evaluator

@@ -4,6 +4,7 @@
 # (object outline x surface texture, colours random), 112 px, 200 train +
 # 20 val images per class, image labels only, none of it a class of the
 # WSOL benchmark (mmwsol/datasets/synthetic_pretrain.py).
+_base_ = ['./default_dataloaders.py']
 dataset_type = 'SyntheticPretrain'
 synthetic_pretrain = dict(
     image_size=112, train_per_class=200, val_per_class=20, seed=0)
@@ -25,8 +26,6 @@ test_pipeline = [
 train_dataloader = dict(
     batch_size=64,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         generator=synthetic_pretrain,
@@ -36,13 +35,9 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=64,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        generator=synthetic_pretrain,
+        train_dataloader['dataset'],
         split='val',
-        num_workers=2,
         test_mode=True,
         pipeline=test_pipeline))
 val_evaluator = dict(type='Accuracy', topk=(1, 5))

@@ -5,8 +5,9 @@
 # head (10-20 % of the object) alone identifies the class; the background
 # clutter carries no class information. Normalisation is in the model's
 # data_preprocessor (num_classes = 10). Generator: mmwsol/datasets/
-# synthetic_generator.py; standalone copy: tools/dataset_converters/
+# synthetic/; standalone copy: tools/dataset_converters/
 # make_synthetic_wsol.py --out-dir DIR, then data_root=DIR.
+_base_ = ['./default_dataloaders.py']
 
 dataset_type = 'SyntheticWSOL'
 # SyntheticWSOLParams; other values give another (separately cached) dataset.
@@ -39,23 +40,16 @@ test_pipeline = [
 ]
 
 train_dataloader = dict(
-    batch_size=32,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(
         type=dataset_type,
         generator=synthetic_generator,
         split='train',
         pipeline=train_pipeline))
 val_dataloader = dict(
-    batch_size=32,
     num_workers=2,
-    persistent_workers=True,
-    sampler=dict(type='DefaultSampler', shuffle=False),
     dataset=dict(
-        type=dataset_type,
-        generator=synthetic_generator,
+        train_dataloader['dataset'],
         split='test',
         test_mode=True,
         pipeline=test_pipeline))

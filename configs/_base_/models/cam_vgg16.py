@@ -2,16 +2,13 @@
 # ... conv5_3 without pool5 (stride 16: 14 x 14 at 224), conv6 512 -> 1024
 # 3x3 + ReLU, global average pooling, fc. ImageNet VGG16 features from
 # mmpretrain; conv6 and fc new (He init for conv6, as wsolevaluation).
+_base_ = ['./imagenet_normalization.py']
+
 vgg16_imagenet = ('https://download.openmmlab.com/mmclassification/v0/vgg/'
                   'vgg16_batch256_imagenet_20210208-db26f1a5.pth')
 model = dict(
     type='CAM',
-    data_preprocessor=dict(
-        type='ClsDataPreprocessor',
-        num_classes=200,
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
+    data_preprocessor=dict(num_classes=200),
     backbone=dict(
         type='VGG',
         depth=16,

@@ -2,15 +2,12 @@
 # second pooling (F^c_1: 128 channels, stride 4) and the release's generator
 # F^g (U-Net, c_base 64). F^c starts from mmpretrain's ImageNet VGG16. The
 # evaluator F^e is set per dataset (configs/lowcam/*.py).
+_base_ = ['./imagenet_normalization.py']
+
 vgg16_imagenet = ('https://download.openmmlab.com/mmclassification/v0/vgg/'
                   'vgg16_batch256_imagenet_20210208-db26f1a5.pth')
 model = dict(
     type='LowCAM',
-    data_preprocessor=dict(
-        type='ClsDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
     backbone=dict(
         type='VGG',
         depth=16,

@@ -5,6 +5,8 @@
 # backbone of the tiny CAM (configs/_base_/models/cam_tiny.py, last stage
 # at stride 1) and of the tiny LowCAM's F^c (lowcam_tiny.py).
 
+_base_ = ['./imagenet_normalization.py']
+
 # Its pretrained weights: the *_pretrained synthetic configs set
 # model.backbone.init_cfg to this, as real configs load ImageNet weights.
 pretrained_backbone = dict(
@@ -13,11 +15,6 @@ pretrained_backbone = dict(
     prefix='backbone.')
 model = dict(
     type='ImageClassifier',
-    data_preprocessor=dict(
-        type='ClsDataPreprocessor',
-        mean=[123.675, 116.28, 103.53],
-        std=[58.395, 57.12, 57.375],
-        to_rgb=True),
     backbone=dict(
         type='ResNet',
         depth=18,

@@ -7,6 +7,8 @@
 # <work_dir>/evaluator/, resumable; phases 1 and 2 then read its last
 # checkpoint. A trained F^e: --cfg-options model.evaluator.checkpoint=PATH
 # skips the stage; evaluator_stage.train=False forbids training it.
+_base_ = ['./lowcam_phase2.py']
+
 evaluator_stage = dict(train=True, work_dir='evaluator')
 
 # Phase 1 (coarse; epochs 0-69): classifier F^c + generator F^g + side
@@ -27,28 +29,11 @@ optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, weight_decay=5e-4))
 
-# Phase 2 (fine; epochs 70-99, R_EPOCHS 30): TwoPhaseTrainingHook freezes
-# all but the generator's up2, up3 and map head, and switches to Adam lr
-# 1e-4 (R_LR), no weight decay, with a fresh cosine annealing stepped per
-# iteration over the remaining iterations (CosineAnnealingLR(optimizer,
-# num_iters * R_EPOCHS)). Change the switch with
-# --cfg-options custom_hooks.0.switch_epoch=N train_cfg.max_epochs=M.
-custom_hooks = [
-    dict(
-        type='TwoPhaseTrainingHook',
-        switch_epoch=70,
-        phase2_optim_wrapper=dict(
-            optimizer=dict(type='Adam', lr=1e-4, weight_decay=0)),
-        phase2_param_scheduler=dict(
-            type='CosineAnnealingLR', by_epoch=False, eta_min=0.0)),
-]
-
+# Phase 2 (fine; epochs 70-99, R_EPOCHS 30): lowcam_phase2.py, the
+# release's Adam 1e-4 with a fresh per-iteration cosine, from epoch 70.
 train_cfg = dict(by_epoch=True, max_epochs=100, val_interval=10)
 val_cfg = dict()
 test_cfg = dict()
-
-# DDP: phase 2 freezes parameters DDP registered in phase 1
-find_unused_parameters = True
 
 # lr above is for a total batch of 16 (use --auto-scale-lr with others)
 auto_scale_lr = dict(base_batch_size=16)

@@ -1,9 +1,10 @@
 from .class_count_check_hook import ClassCountCheckHook
+from .eval_progress_hook import EvalProgressHook
 from .evaluator_check_hook import EvaluatorCheckHook
 from .localization_visualization_hook import LocalizationVisualizationHook
 from .two_phase_training_hook import TwoPhaseTrainingHook
 
 __all__ = [
-    'ClassCountCheckHook', 'EvaluatorCheckHook',
+    'ClassCountCheckHook', 'EvalProgressHook', 'EvaluatorCheckHook',
     'LocalizationVisualizationHook', 'TwoPhaseTrainingHook'
 ]
