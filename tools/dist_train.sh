@@ -1,21 +1,10 @@
 #!/usr/bin/env bash
 # Distributed training with torchrun: bash tools/dist_train.sh CONFIG N [train.py options]
-# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node.
-# Without a GPU the N processes run on the CPU with the gloo backend.
+# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node
+# (tools/torchrun.sh). Without a GPU the N processes run on the CPU with
+# the gloo backend.
 CONFIG=$1
 GPUS=$2
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-
-PYTHONPATH="$(dirname "$0")/..":$PYTHONPATH \
-python -m torch.distributed.run \
-    --nnodes="$NNODES" \
-    --node_rank="$NODE_RANK" \
-    --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$GPUS" \
-    --master_port="$PORT" \
-    "$(dirname "$0")/train.py" \
-    "$CONFIG" \
+TOOLS="$(dirname "$0")"
+exec bash "$TOOLS/torchrun.sh" "$GPUS" "$TOOLS/train.py" "$CONFIG" \
     --launcher pytorch "${@:3}"

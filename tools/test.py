@@ -1,33 +1,32 @@
 """Evaluate a WSOL checkpoint: ``python tools/test.py CONFIG CHECKPOINT``."""
 import argparse
-import os
 import os.path as osp
 import sys
 
-# the repository root, so that configs under projects/ can
-# `custom_imports` their `projects.<name>` package without PYTHONPATH
-# (tools/dist_*.sh set PYTHONPATH the same way)
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import DictAction
+from mmengine.evaluator import DumpResults
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.evaluator import DumpResults  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-import mmwsol  # noqa: F401,E402  (dependency check, checkpoint loader)
-from mmwsol.utils import (setup_cpu_distributed,  # noqa: E402
-                          teardown_distributed)
+import mmwsol  # noqa: F401  (dependency check, checkpoint loader)
+from mmwsol.utils import setup_cpu_distributed, teardown_distributed
+from mmwsol.utils.runner_tool import (add_launcher_arguments,
+                                      add_model_arguments, build_runner,
+                                      export_local_rank,
+                                      set_launcher_and_work_dir)
+from mmwsol.utils.tool_config import load_tool_config
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
         description='Evaluate a WSOL model (classification and localization)')
-    parser.add_argument('config', help='test config file path')
-    parser.add_argument('checkpoint', help='checkpoint file')
+    add_model_arguments(parser, config_help='test config file path')
     parser.add_argument(
         '--work-dir',
         help='the directory to save the file containing evaluation metrics')
     parser.add_argument(
-        '--out', help='dump the predictions to this pickle file')
+        '--out',
+        help='dump the predictions (every data sample with its score map, '
+        'as the metric reads them) to this pickle file; '
+        'tools/analysis_tools/eval_metric.py re-scores it')
     parser.add_argument(
         '--show-dir',
         help='draw every test image (score map, predicted and GT boxes, '
@@ -41,26 +40,13 @@ def parse_args(argv=None):
         '--no-pin-memory',
         action='store_true',
         help='disable pin_memory in the dataloader')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launcher_arguments(parser)
+    return export_local_rank(parser.parse_args(argv))
 
 
 def merge_args(cfg, args):
     """Merge the command-line arguments into the config."""
-    cfg.launcher = args.launcher
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+    set_launcher_and_work_dir(cfg, args)
     cfg.load_from = args.checkpoint
     if args.no_pin_memory and cfg.get('test_dataloader') is not None:
         cfg.test_dataloader['pin_memory'] = False
@@ -79,19 +65,12 @@ def merge_args(cfg, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    for path, what in ((args.config, 'config'),
-                       (args.checkpoint, 'checkpoint')):
-        if not osp.isfile(path):
-            sys.exit(f'error: {what} file not found: {path}')
-    cfg = Config.fromfile(args.config)
+    cfg = load_tool_config(args.config)
+    if not osp.isfile(args.checkpoint):
+        sys.exit(f'error: checkpoint file not found: {args.checkpoint}')
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg)
-
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        from mmwsol.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
+    runner = build_runner(cfg)
 
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):

@@ -1,21 +1,16 @@
 """Train a WSOL model: ``python tools/train.py CONFIG [options]``."""
 import argparse
-import os
-import os.path as osp
 import sys
 
-# the repository root, so that configs under projects/ can
-# `custom_imports` their `projects.<name>` package without PYTHONPATH
-# (tools/dist_*.sh set PYTHONPATH the same way)
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+from mmengine.config import DictAction
 
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-
-import mmwsol  # noqa: F401,E402  (dependency check, checkpoint loader)
-from mmwsol.engine.runner import run_evaluator_stage  # noqa: E402
-from mmwsol.utils import (setup_cpu_distributed,  # noqa: E402
-                          teardown_distributed)
+import mmwsol  # noqa: F401  (dependency check, checkpoint loader)
+from mmwsol.engine.pipeline import run_evaluator_stage
+from mmwsol.utils import setup_cpu_distributed, teardown_distributed
+from mmwsol.utils.runner_tool import (add_launcher_arguments, build_runner,
+                                      export_local_rank,
+                                      set_launcher_and_work_dir)
+from mmwsol.utils.tool_config import load_tool_config
 
 
 def parse_args(argv=None):
@@ -56,17 +51,8 @@ def parse_args(argv=None):
         action=DictAction,
         help='override settings in the config, as key=value pairs; '
         'e.g. train_dataloader.batch_size=8 or key="[a,b]"')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    # torch.distributed.launch passes --local_rank; torchrun sets LOCAL_RANK
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    add_launcher_arguments(parser)
+    return export_local_rank(parser.parse_args(argv))
 
 
 def check_amp_available():
@@ -115,15 +101,7 @@ def apply_training_switches(cfg, args):
 
 def merge_args(cfg, args):
     """Merge the command-line arguments into the config."""
-    cfg.launcher = args.launcher
-
-    # work_dir: command line > config > ./work_dirs/<config name>
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
-
+    set_launcher_and_work_dir(cfg, args)
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
@@ -140,22 +118,14 @@ def merge_args(cfg, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    if not osp.isfile(args.config):
-        sys.exit(f'error: config file not found: {args.config}')
-    cfg = Config.fromfile(args.config)
-    cfg = merge_args(cfg, args)
+    cfg = merge_args(load_tool_config(args.config), args)
     setup_cpu_distributed(cfg)
     # LowCAM: train the evaluator F^e first when the config asks for it
     # (evaluator_stage; its own Runner and work dir, resumable)
     run_evaluator_stage(
         cfg, prepare_cfg=lambda c: apply_training_switches(c, args))
 
-    if 'runner_type' not in cfg:
-        runner = Runner.from_cfg(cfg)
-    else:
-        from mmwsol.registry import RUNNERS
-        runner = RUNNERS.build(cfg)
-    runner.train()
+    build_runner(cfg).train()
     teardown_distributed()
 
 

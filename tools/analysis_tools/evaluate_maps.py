@@ -21,10 +21,7 @@ import sys
 
 import numpy as np
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, ROOT)
-
-from mmwsol.evaluation import evaluate_score_maps  # noqa: E402
+from mmwsol.evaluation import evaluate_score_maps
 
 
 def read_lines(path):

@@ -1,8 +1,9 @@
 # Hide-and-Seek (Singh and Lee, ICCV 2017) on the CAM baseline of the
 # embedded synthetic benchmark: configs/cam/cam_tiny_synthetic.py unchanged
 # (model, data, 8-epoch schedule, seed 0) except for the HideAndSeek
-# transform in the training pipeline. tools/train.py and tools/test.py put
-# the repository root on sys.path, so `projects.hide_and_seek` imports:
+# transform in the training pipeline. Loading a config under projects/
+# puts the repository root on sys.path (mmwsol.utils.add_project_root), so
+# `projects.hide_and_seek` imports, also under `mim train mmwsol`:
 #   python tools/train.py \
 #       projects/hide_and_seek/configs/hide_and_seek_cam_tiny_synthetic.py
 _base_ = ['../../../configs/cam/cam_tiny_synthetic.py']

@@ -1,0 +1,65 @@
+"""What ``tools/train.py`` and ``tools/test.py`` share: the launcher
+arguments, the work directory rule and how the Runner is built (as
+mmpretrain 1.x's tools do them)."""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config
+
+__all__ = [
+    'add_launcher_arguments', 'add_model_arguments', 'build_runner',
+    'export_local_rank', 'set_launcher_and_work_dir'
+]
+
+
+def add_model_arguments(parser: argparse.ArgumentParser,
+                        config_help: str = 'config file') -> None:
+    """The positional ``config`` and ``checkpoint`` of a tool that runs a
+    trained model."""
+    parser.add_argument('config', help=config_help)
+    parser.add_argument('checkpoint', help='checkpoint file')
+
+
+def add_launcher_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--launcher {none,pytorch,slurm,mpi}`` and the ``--local_rank``
+    that ``torch.distributed.launch`` passes (torchrun sets
+    ``LOCAL_RANK`` instead)."""
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def export_local_rank(args: argparse.Namespace) -> argparse.Namespace:
+    """Set ``LOCAL_RANK`` from ``--local_rank`` unless the launcher set it;
+    returns ``args``."""
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def set_launcher_and_work_dir(cfg: Config,
+                              args: argparse.Namespace) -> Config:
+    """``cfg.launcher`` from ``--launcher``; ``cfg.work_dir``: the command
+    line's ``--work-dir``, else the config's, else
+    ``./work_dirs/<config file stem>``."""
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    return cfg
+
+
+def build_runner(cfg: Config):
+    """mmengine's ``Runner.from_cfg``, or the registered runner the config
+    names in ``runner_type``."""
+    if 'runner_type' not in cfg:
+        from mmengine.runner import Runner
+        return Runner.from_cfg(cfg)
+    from mmwsol.registry import RUNNERS
+    return RUNNERS.build(cfg)
