@@ -5,6 +5,7 @@ import sys
 from mmengine.config import DictAction
 
 import mmwsol  # noqa: F401  (dependency check, checkpoint loader)
+from mmwsol.engine.hooks import NonFiniteLossError
 from mmwsol.engine.pipeline import run_evaluator_stage
 from mmwsol.utils import setup_cpu_distributed, teardown_distributed
 from mmwsol.utils.runner_tool import (add_launcher_arguments, build_runner,
@@ -122,10 +123,12 @@ def main(argv=None):
     setup_cpu_distributed(cfg)
     # LowCAM: train the evaluator F^e first when the config asks for it
     # (evaluator_stage; its own Runner and work dir, resumable)
-    run_evaluator_stage(
-        cfg, prepare_cfg=lambda c: apply_training_switches(c, args))
-
-    build_runner(cfg).train()
+    try:
+        run_evaluator_stage(
+            cfg, prepare_cfg=lambda c: apply_training_switches(c, args))
+        build_runner(cfg).train()
+    except NonFiniteLossError as error:
+        sys.exit(f'error: {error}')
     teardown_distributed()
 
 

@@ -10,6 +10,9 @@ default_hooks = dict(
     # validation / test runs shorter than the logger's interval still log
     # their progress (at least 4 lines a run); num_lines=0 turns it off
     eval_progress=dict(type='EvalProgressHook', num_lines=4),
+    # stop at the first NaN / inf training loss, before any checkpoint of
+    # the diverged state is saved (tools/train.py exits 1)
+    finite_loss=dict(type='FiniteLossCheckHook'),
     # enable the parameter scheduler.
     param_scheduler=dict(type='ParamSchedulerHook'),
     # save checkpoint per epoch. A method config picks the figure of the
