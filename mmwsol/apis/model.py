@@ -18,9 +18,9 @@ import torch
 import torch.nn as nn
 from mmengine.config import Config
 from mmengine.registry import init_default_scope
-from mmengine.runner.checkpoint import (_load_checkpoint,
-                                        _load_checkpoint_to_model)
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
+from mmwsol.engine.checkpoint import read_checkpoint
 from mmwsol.registry import DATASETS, MODELS
 from mmwsol.utils.project_root import add_project_root
 
@@ -185,14 +185,7 @@ def load_localizer_checkpoint(model: nn.Module,
             osp.expanduser(checkpoint)):
         raise FileNotFoundError(
             f'{where}: checkpoint file not found: {checkpoint}')
-    try:
-        loaded = _load_checkpoint(checkpoint, map_location='cpu')
-    except FileNotFoundError:
-        raise
-    except Exception as exc:  # truncated zip, bad pickle, network ...
-        raise RuntimeError(
-            f'{where}: checkpoint {checkpoint} cannot be read, it is corrupt '
-            f'or truncated: {type(exc).__name__}: {exc}') from exc
+    loaded = read_checkpoint(checkpoint, f'{where}: checkpoint {checkpoint}')
     if not isinstance(loaded, dict):
         raise RuntimeError(
             f'{where}: checkpoint {checkpoint} holds a '

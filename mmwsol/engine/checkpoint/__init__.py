@@ -2,9 +2,10 @@
 # files under torch>=2.6 and the ``mmwsol://`` model zoo.
 from .checkpoint_loader import (MODEL_ZOO_SCHEME, load_local_checkpoint,
                                 load_model_zoo_checkpoint,
-                                model_zoo_cache_path, resolve_model_zoo)
+                                model_zoo_cache_path, read_checkpoint,
+                                resolve_model_zoo)
 
 __all__ = [
     'load_local_checkpoint', 'load_model_zoo_checkpoint', 'MODEL_ZOO_SCHEME',
-    'model_zoo_cache_path', 'resolve_model_zoo'
+    'model_zoo_cache_path', 'read_checkpoint', 'resolve_model_zoo'
 ]

@@ -20,6 +20,7 @@ import pickle
 import torch
 from mmengine.logging import print_log
 from mmengine.runner import CheckpointLoader
+from mmengine.runner.checkpoint import _load_checkpoint
 
 _warned = set()
 
@@ -105,3 +106,31 @@ def load_model_zoo_checkpoint(filename, map_location=None):
     path = resolve_model_zoo(filename)
     print_log(f'{filename} -> {path}', logger='current')
     return load_local_checkpoint(path, map_location)
+
+
+def read_checkpoint(filename, name: str):
+    """Load ``filename`` (a path, ``mmwsol://NAME`` or a URL) on the CPU with
+    mmengine's loaders, saying so when the file is unreadable.
+
+    Args:
+        filename (str): the checkpoint.
+        name (str): how messages call it, e.g. ``'get_model: checkpoint
+            x.pth'``.
+
+    Returns:
+        The loaded object (a state dict or a Runner checkpoint).
+
+    Raises:
+        FileNotFoundError: from the loader, unchanged.
+        RuntimeError: ``<name> cannot be read, it is corrupt or truncated:
+            <the loader's error>`` for anything else (a truncated zip, a bad
+            pickle, a network error).
+    """
+    try:
+        return _load_checkpoint(filename, map_location='cpu')
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # truncated zip, bad pickle, network ...
+        raise RuntimeError(
+            f'{name} cannot be read, it is corrupt or truncated: '
+            f'{type(exc).__name__}: {exc}') from exc

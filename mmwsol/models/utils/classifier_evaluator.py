@@ -8,8 +8,9 @@ import torch.nn as nn
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import print_log
 from mmengine.model import BaseModule
-from mmengine.runner.checkpoint import _load_checkpoint, load_state_dict
+from mmengine.runner.checkpoint import load_state_dict
 
+from mmwsol.engine.checkpoint.checkpoint_loader import read_checkpoint
 from mmwsol.registry import MODELS
 
 _WHERE = ('model.evaluator.checkpoint (ClassifierEvaluator argument '
@@ -168,15 +169,9 @@ class ClassifierEvaluator(BaseModule):
                 '(e.g. `python tools/train.py configs/evaluator/vgg16_cub.py`)'
                 ' and point model.evaluator.checkpoint at it, e.g. with '
                 '--cfg-options model.evaluator.checkpoint=PATH.')
-        try:
-            checkpoint = _load_checkpoint(self.checkpoint, map_location='cpu')
-        except FileNotFoundError:
-            raise
-        except Exception as exc:  # truncated zip, bad pickle, network ...
-            raise RuntimeError(
-                f'evaluator checkpoint {self.checkpoint} (from {_WHERE}) '
-                f'cannot be read, it is corrupt or truncated: '
-                f'{type(exc).__name__}: {exc}') from exc
+        checkpoint = read_checkpoint(
+            self.checkpoint,
+            f'evaluator checkpoint {self.checkpoint} (from {_WHERE})')
         state = checkpoint.get('state_dict', checkpoint) if isinstance(
             checkpoint, dict) else checkpoint
         if not isinstance(state, dict):
