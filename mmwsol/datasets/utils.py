@@ -12,16 +12,20 @@ overshoots the image (``< 0`` or ``> W`` / ``> H``) by at most ``tolerance``
 pixels (default 1) is clipped to the border, anything further out is an
 error.
 """
+import contextlib
+import contextvars
 import math
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import (AbstractSet, Dict, Iterator, List, Optional, Sequence,
+                    Tuple, Union)
 from xml.parsers import expat
 
 import mmengine.fileio as fileio
 import numpy as np
 
 __all__ = [
-    'WSOLDataError', 'read_text_lines', 'split_fields', 'parse_int',
+    'WSOLDataError', 'read_text_lines', 'skipping_lines', 'split_fields',
+    'parse_int',
     'parse_float', 'check_box', 'check_and_clip_boxes', 'parse_voc_xml',
     'join_path'
 ]
@@ -65,6 +69,26 @@ def join_path(root: Optional[str], path: str) -> str:
     return fileio.join_path(root, path)
 
 
+#: ``(file, line)`` pairs :func:`read_text_lines` leaves out, set by
+#: :func:`skipping_lines`.
+_SKIPPED_LINES: contextvars.ContextVar = contextvars.ContextVar(
+    'mmwsol_skipped_annotation_lines', default=frozenset())
+
+
+@contextlib.contextmanager
+def skipping_lines(skipped: AbstractSet[Tuple[str, int]]) -> Iterator[None]:
+    """Within the block, :func:`read_text_lines` leaves out the ``(file,
+    line)`` pairs of ``skipped`` (``file`` as the path it is called with),
+    for every dataset that reads its annotations with it. Used to build a
+    dataset past its bad lines (:func:`~mmwsol.datasets.verify_dataset`).
+    """
+    token = _SKIPPED_LINES.set(frozenset(skipped))
+    try:
+        yield
+    finally:
+        _SKIPPED_LINES.reset(token)
+
+
 def read_text_lines(path: str,
                     backend_args: Optional[dict] = None,
                     required: bool = True) -> List[Tuple[int, str]]:
@@ -79,7 +103,8 @@ def read_text_lines(path: str,
     Returns:
         list[tuple[int, str]]: ``(line number (1-based), text)`` of every
         non-blank line, with the line ending (``\\n`` / ``\\r\\n``) and a
-        leading UTF-8 BOM removed.
+        leading UTF-8 BOM removed; lines left out by :func:`skipping_lines`
+        are not returned.
     """
     try:
         text = fileio.get_text(path, backend_args=backend_args)
@@ -92,9 +117,10 @@ def read_text_lines(path: str,
                             file=path) from exc
     if text.startswith('\ufeff'):
         text = text[1:]
+    skipped = _SKIPPED_LINES.get()
     return [(i, line.rstrip('\r\n'))
             for i, line in enumerate(text.split('\n'), start=1)
-            if line.strip()]
+            if line.strip() and (str(path), i) not in skipped]
 
 
 def split_fields(text: str,

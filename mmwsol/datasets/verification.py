@@ -17,11 +17,9 @@ problems, each with its place (``<file>:<line>`` or ``<image file>
 
 ``tools/misc/verify_dataset.py`` is its command line.
 """
-import contextlib
 import re
-import sys
 from dataclasses import dataclass
-from typing import Callable, Iterator, List, Optional, Set, Tuple, Union
+from typing import Callable, List, Optional, Set, Tuple, Union
 
 import mmcv
 import mmengine.fileio as fileio
@@ -31,9 +29,8 @@ from mmengine.dataset import BaseDataset
 from mmengine.utils import track_parallel_progress, track_progress
 
 from mmwsol.registry import DATASETS
-from . import utils as data_utils
 from .transforms.loading import LoadImageFromFile, LoadWSOLAnnotations
-from .utils import BOX_TOLERANCE, WSOLDataError
+from .utils import BOX_TOLERANCE, WSOLDataError, skipping_lines
 
 __all__ = ['DataProblem', 'verify_dataset', 'build_dataset_past_errors']
 
@@ -80,34 +77,6 @@ def _file_and_line(error: WSOLDataError) -> Tuple[Optional[str], int]:
     return None, 0
 
 
-@contextlib.contextmanager
-def _skipping_lines(skipped: Set[Tuple[str, int]]) -> Iterator[None]:
-    """Within the block, :func:`~mmwsol.datasets.utils.read_text_lines`
-    leaves out the ``(file, line)`` pairs of ``skipped``, for every module
-    that imported it (mmwsol's datasets and user datasets alike)."""
-    original = data_utils.read_text_lines
-    if not skipped:
-        yield
-        return
-
-    def read_text_lines(path, backend_args=None, required=True):
-        return [(line, text)
-                for line, text in original(path, backend_args, required)
-                if (str(path), line) not in skipped]
-
-    modules = [
-        module for module in list(sys.modules.values())
-        if getattr(module, '__dict__', {}).get('read_text_lines') is original
-    ]
-    for module in modules:
-        module.read_text_lines = read_text_lines
-    try:
-        yield
-    finally:
-        for module in modules:
-            module.read_text_lines = original
-
-
 def build_dataset_past_errors(
         cfg: Union[dict, ConfigDict],
         build: Callable = DATASETS.build,
@@ -137,7 +106,7 @@ def build_dataset_past_errors(
     skipped: Set[Tuple[str, int]] = set()
     while True:
         try:
-            with _skipping_lines(skipped):
+            with skipping_lines(skipped):
                 return build(cfg), problems
         except WSOLDataError as error:
             problems.append(DataProblem.from_error(error))
