@@ -17,6 +17,7 @@ import sys
 from mmengine.config import DictAction
 
 from mmwsol.apis import LocalizationInferencer, draw_localization_result
+from mmwsol.engine.checkpoint import CheckpointReadError
 
 
 def parse_args(argv=None):
@@ -49,11 +50,14 @@ def main(argv=None):
     for path, what in files:
         if not osp.isfile(path):
             sys.exit(f'error: {what} file not found: {path}')
-    inferencer = LocalizationInferencer(
-        args.config,
-        args.checkpoint or True,
-        device=args.device,
-        cfg_options=args.cfg_options)
+    try:
+        inferencer = LocalizationInferencer(
+            args.config,
+            args.checkpoint or True,
+            device=args.device,
+            cfg_options=args.cfg_options)
+    except CheckpointReadError as error:  # a truncated or corrupt file
+        sys.exit(f'error: {error}')
     result = inferencer(args.image, normalize_map=True)[0]
     name = result['pred_class']
     box = ', '.join(f'{v:.1f}' for v in result['pred_bbox'])

@@ -7,6 +7,7 @@ from mmengine.config import DictAction
 from mmengine.evaluator import DumpResults
 
 import mmwsol  # noqa: F401  (dependency check, checkpoint loader)
+from mmwsol.engine.checkpoint import CheckpointReadError
 from mmwsol.utils import setup_cpu_distributed, teardown_distributed
 from mmwsol.utils.runner_tool import (add_launcher_arguments,
                                       add_model_arguments, build_runner,
@@ -77,7 +78,10 @@ def main(argv=None):
             sys.exit('error: --out must be a .pkl or .pickle file')
         runner.test_evaluator.metrics.append(
             DumpResults(out_file_path=args.out))
-    metrics = runner.test()
+    try:
+        metrics = runner.test()
+    except CheckpointReadError as error:  # a truncated or corrupt file
+        sys.exit(f'error: {error}')
     teardown_distributed()
     return metrics
 

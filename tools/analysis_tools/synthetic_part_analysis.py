@@ -22,6 +22,7 @@ Two measurements on the test split:
 """
 import argparse
 import os.path as osp
+import sys
 
 import mmcv
 import mmengine
@@ -29,6 +30,7 @@ from mmengine.config import DictAction
 import numpy as np
 
 from mmwsol.apis import inference_localizer, init_localizer
+from mmwsol.engine.checkpoint import CheckpointReadError
 from mmwsol.datasets.synthetic import (PART_BODY, PART_HEAD,
                                        prepare_synthetic_wsol)
 
@@ -70,9 +72,17 @@ def hide(img, keep):
 
 def main(argv=None):
     args = parse_args(argv)
+    for path, what in ((args.config, 'config'),
+                       (args.checkpoint, 'checkpoint')):
+        if '://' not in path and not osp.isfile(path):
+            sys.exit(f'error: {what} file not found: {path}')
+    try:  # before the benchmark is generated
+        model = init_localizer(
+            args.config, args.checkpoint, device=args.device)
+    except CheckpointReadError as error:  # a truncated or corrupt file
+        sys.exit(f'error: {error}')
     root = prepare_synthetic_wsol(args.generator or None)
     items = read_split(root)[::args.every]
-    model = init_localizer(args.config, args.checkpoint, device=args.device)
 
     images = {v: [] for v in VARIANTS}
     parts, labels = [], []

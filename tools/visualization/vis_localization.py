@@ -26,6 +26,7 @@ import mmcv
 
 from mmwsol.apis import (IMAGE_SUFFIXES, LocalizationInferencer,
                          draw_localization_result, list_images, output_names)
+from mmwsol.engine.checkpoint import CheckpointReadError
 from mmwsol.registry import DATASETS
 from mmwsol.utils.runner_tool import add_model_arguments
 from mmwsol.visualization import (DEFAULT_MIN_SIZE, LocalizationVisualizer,
@@ -129,10 +130,13 @@ def main(argv=None):
         sys.exit(f'error: --labels needs {len(configs)} labels (one per '
                  f'model), got {len(args.labels)}')
     files = collect_images(args.images)
-    inferencers = [
-        LocalizationInferencer(c, k, device=args.device)
-        for c, k in zip(configs, checkpoints)
-    ]
+    try:
+        inferencers = [
+            LocalizationInferencer(c, k, device=args.device)
+            for c, k in zip(configs, checkpoints)
+        ]
+    except CheckpointReadError as error:  # a truncated or corrupt file
+        sys.exit(f'error: {error}')
     models = [inferencer.model for inferencer in inferencers]
     labels = args.labels or default_labels(models, configs)
     visualizer = LocalizationVisualizer(name='vis_localization_tool')

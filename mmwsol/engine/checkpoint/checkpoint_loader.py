@@ -13,9 +13,16 @@ safe ``weights_only=True`` and falls back to a full unpickle only when the
 file is not a plain tensor container. The fallback runs whatever code is
 pickled in the file, exactly as torch<2.6 always did: load checkpoints only
 from sources you trust.
+
+A file torch cannot parse (a truncated download, a checkpoint cut short
+by a full disk or a killed save) raises :class:`CheckpointReadError`,
+``checkpoint <path> cannot be read, it is corrupt or truncated (<size>
+bytes): <torch's error>``, instead of whichever of EOFError, OSError,
+RuntimeError, ... torch happens to raise at that length.
 """
 import os.path as osp
 import pickle
+import zipfile
 
 import torch
 from mmengine.logging import print_log
@@ -23,6 +30,42 @@ from mmengine.runner import CheckpointLoader
 from mmengine.runner.checkpoint import _load_checkpoint
 
 _warned = set()
+
+
+class CheckpointReadError(RuntimeError):
+    """A checkpoint that exists but cannot be parsed: corrupt or truncated.
+
+    ``str(error)`` is one line, ``<name> cannot be read, it is corrupt or
+    truncated (<size> bytes): <type of cause>: <cause>``; tools print it as
+    ``error: ...`` and exit with status 1.
+
+    Args:
+        name (str): how the message calls the file, e.g. ``'checkpoint
+            work_dirs/x/epoch_1.pth'``.
+        cause (BaseException): the loader's error.
+        size (int, optional): the file's size in bytes (local files).
+    """
+
+    def __init__(self, name: str, cause: BaseException, size=None):
+        self.name, self.cause, self.size = name, cause, size
+        stated = '' if size is None else f' ({size} bytes)'
+        detail = ' '.join(str(cause).split())  # torch's are multi-line
+        super().__init__(
+            f'{name} cannot be read, it is corrupt or truncated{stated}: '
+            f'{type(cause).__name__}: {detail}')
+
+    def __reduce__(self):  # picklable (worker processes, mp.spawn)
+        return type(self), (self.name, self.cause, self.size)
+
+
+def _is_intact_zip(filename: str) -> bool:
+    """Whether ``filename`` is a complete zip (torch's format since 1.6)
+    whose members all pass their CRC check."""
+    try:
+        with zipfile.ZipFile(filename) as archive:
+            return archive.testzip() is None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return False
 
 
 @CheckpointLoader.register_scheme(prefixes='', force=True)
@@ -38,10 +81,28 @@ def load_local_checkpoint(filename, map_location=None):
 
     Raises:
         FileNotFoundError: If ``filename`` is not a file.
+        CheckpointReadError: torch cannot parse the file and it is not a
+            complete zip (it is cut short or damaged); torch's error is its
+            ``cause``. Errors of a complete file (a CUDA tensor on a
+            CPU-only machine), a module pickled in it that no longer exists
+            and PermissionError propagate unchanged.
     """
     filename = osp.expanduser(filename)
     if not osp.isfile(filename):
         raise FileNotFoundError(f'checkpoint file not found: {filename}')
+    try:
+        return _torch_load(filename, map_location)
+    except (PermissionError, ImportError):  # access; a class gone
+        raise
+    except Exception as exc:  # EOFError, OSError, RuntimeError, ...
+        if _is_intact_zip(filename):
+            raise
+        raise CheckpointReadError(f'checkpoint {filename}', exc,
+                                  osp.getsize(filename)) from exc
+
+
+def _torch_load(filename, map_location):
+    """``torch.load`` weights-only, else (a Runner checkpoint) in full."""
     try:
         return torch.load(filename, map_location=map_location,
                           weights_only=True)
@@ -122,15 +183,22 @@ def read_checkpoint(filename, name: str):
 
     Raises:
         FileNotFoundError: from the loader, unchanged.
-        RuntimeError: ``<name> cannot be read, it is corrupt or truncated:
-            <the loader's error>`` for anything else (a truncated zip, a bad
-            pickle, a network error).
+        CheckpointReadError: ``<name> cannot be read, it is corrupt or
+            truncated (<size> bytes): <the loader's error>``, for a local
+            file as :func:`load_local_checkpoint` decides; for a URL, any
+            error of the download or of the downloaded file.
     """
     try:
         return _load_checkpoint(filename, map_location='cpu')
+    except CheckpointReadError as exc:  # a local file: named as the caller
+        raise CheckpointReadError(name, exc.cause, exc.size) from exc.cause
     except FileNotFoundError:
         raise
-    except Exception as exc:  # truncated zip, bad pickle, network ...
-        raise RuntimeError(
-            f'{name} cannot be read, it is corrupt or truncated: '
-            f'{type(exc).__name__}: {exc}') from exc
+    except Exception as exc:
+        if not _is_remote(filename):
+            raise  # a complete local file: not corrupt
+        raise CheckpointReadError(name, exc) from exc
+
+
+def _is_remote(filename: str) -> bool:
+    return '://' in filename and not filename.startswith(MODEL_ZOO_SCHEME)
