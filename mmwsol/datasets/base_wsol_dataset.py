@@ -7,10 +7,11 @@ from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from mmwsol.registry import TRANSFORMS
+from .seeded_samples import SeededSamplesMixin
 from .utils import BOX_TOLERANCE, WSOLDataError, as_box_array
 
 
-class BaseWSOLDataset(BaseDataset):
+class BaseWSOLDataset(SeededSamplesMixin, BaseDataset):
     """mmpretrain's ``BaseDataset`` with WSOL records.
 
     Subclasses implement ``load_data_list()`` returning the records of
@@ -27,7 +28,10 @@ class BaseWSOLDataset(BaseDataset):
       and ``LoadImageFromFile`` are used even outside a runner that sets
       ``default_scope='mmwsol'``;
     - ``filter_cfg=dict(filter_empty_gt=True)`` drops images without any
-      box or mask (their number is logged).
+      box or mask (their number is logged);
+    - indices from :class:`~mmwsol.datasets.samplers.SeededSampler` seed
+      the random transforms of their sample
+      (:class:`~mmwsol.datasets.seeded_samples.SeededSamplesMixin`).
 
     Args:
         box_tolerance (float): Pixels a box may overshoot the image border

@@ -13,12 +13,14 @@ import os.path as osp
 from mmpretrain.datasets import CustomDataset
 
 from mmwsol.registry import DATASETS
+from .seeded_samples import SeededSamplesMixin
 from .synthetic import (PRETRAIN_INFO_FILE, GeneratedDatasetMixin,
                         prepare_synthetic_pretrain)
 
 
 @DATASETS.register_module()
-class SyntheticPretrain(GeneratedDatasetMixin, CustomDataset):
+class SyntheticPretrain(SeededSamplesMixin, GeneratedDatasetMixin,
+                        CustomDataset):
     """The generated pretraining set as an mmpretrain ``CustomDataset``
     (classification, image labels only), built on first use.
 
