@@ -5,13 +5,14 @@ import sys
 from mmengine.config import DictAction
 
 import mmwsol  # noqa: F401  (dependency check, checkpoint loader)
-from mmwsol.engine.hooks import NonFiniteLossError
 from mmwsol.engine.pipeline import run_evaluator_stage
 from mmwsol.utils import setup_cpu_distributed, teardown_distributed
 from mmwsol.utils.runner_tool import (add_launcher_arguments, build_runner,
-                                      export_local_rank,
-                                      set_launcher_and_work_dir)
+                                      error_line, export_local_rank,
+                                      set_launcher_and_work_dir,
+                                      user_error_types)
 from mmwsol.utils.tool_config import load_tool_config
+from mmwsol.utils.work_dir_lock import work_dir_lock
 
 
 def parse_args(argv=None):
@@ -121,14 +122,17 @@ def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(load_tool_config(args.config), args)
     setup_cpu_distributed(cfg)
-    # LowCAM: train the evaluator F^e first when the config asks for it
-    # (evaluator_stage; its own Runner and work dir, resumable)
     try:
-        run_evaluator_stage(
-            cfg, prepare_cfg=lambda c: apply_training_switches(c, args))
-        build_runner(cfg).train()
-    except NonFiniteLossError as error:
-        sys.exit(f'error: {error}')
+        # one training at a time in a work dir (a killed one: --resume)
+        with work_dir_lock(cfg.work_dir, resume=bool(cfg.get('resume'))):
+            # LowCAM: train the evaluator F^e first when the config asks for
+            # it (evaluator_stage; its own Runner and work dir, resumable)
+            run_evaluator_stage(
+                cfg, prepare_cfg=lambda c: apply_training_switches(c, args))
+            build_runner(cfg).train()
+    except user_error_types() as error:
+        # bad data, a diverged loss, a full disk, a busy work dir: one line
+        sys.exit(f'error: {error_line(error)}')
     teardown_distributed()
 
 

@@ -15,14 +15,20 @@ default_hooks = dict(
     finite_loss=dict(type='FiniteLossCheckHook'),
     # enable the parameter scheduler.
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # save checkpoint per epoch. A method config picks the figure of the
-    # best checkpoint, e.g. default_hooks.checkpoint.save_best=
+    # seed Python, NumPy and torch before every training iteration from
+    # (seed, iteration, rank): with SeededSampler's per-sample seeds, a run
+    # resumed from any checkpoint equals the uninterrupted run
+    iteration_seed=dict(type='IterationSeedHook'),
+    # save checkpoint per epoch, atomically (a temporary file renamed into
+    # place: a full disk or a kill never leaves a truncated checkpoint, and
+    # last_checkpoint always names a complete one). A method config picks
+    # the figure of the best checkpoint, e.g. default_hooks.checkpoint.save_best=
     # 'wsol/GT-known_Loc' (ORNet protocol) or 'wsol/MaxBoxAccV2'
     # (wsolevaluation); `greater_keys` (mmengine's defaults plus 'loc' and
     # 'pxap') make every WSOL figure (GT-known Loc, Top-k Loc, MaxBoxAcc,
     # PxAP, Top-k Cls) higher-is-better without a `rule`.
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         interval=1,
         max_keep_ckpts=3,
         greater_keys=[

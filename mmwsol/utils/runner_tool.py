@@ -9,7 +9,8 @@ from mmengine.config import Config
 
 __all__ = [
     'add_launcher_arguments', 'add_model_arguments', 'build_runner',
-    'export_local_rank', 'set_launcher_and_work_dir'
+    'error_line', 'export_local_rank', 'set_launcher_and_work_dir',
+    'user_error_types'
 ]
 
 
@@ -63,3 +64,34 @@ def build_runner(cfg: Config):
         return Runner.from_cfg(cfg)
     from mmwsol.registry import RUNNERS
     return RUNNERS.build(cfg)
+
+
+def user_error_types() -> tuple:
+    """The errors a tool reports as one ``error: ...`` line (exit 1)
+    instead of a traceback: what is wrong is the input, the data, the
+    disk or the work dir, and the message says it. Other exceptions keep
+    their traceback."""
+    from mmwsol.datasets import WSOLDataError
+    from mmwsol.engine.checkpoint import AtomicWriteError, CheckpointReadError
+    from mmwsol.engine.hooks import NonFiniteLossError
+    from .work_dir_lock import WorkDirLockedError
+    return (WSOLDataError, AtomicWriteError, CheckpointReadError,
+            NonFiniteLossError, WorkDirLockedError)
+
+
+def error_line(error: BaseException) -> str:
+    """The message of ``error``; for one re-raised from a DataLoader worker
+    (torch's message is ``Caught <type> in DataLoader worker process N.``
+    and the worker's whole traceback), the worker's own message, the
+    traceback's last line."""
+    text = str(error)
+    if 'Original Traceback' not in text:
+        return text
+    marker = f'{type(error).__name__}: '
+    lines = [line for line in text.splitlines() if line.strip()]
+    for i in range(len(lines) - 1, -1, -1):
+        if marker in lines[i]:
+            return ' '.join(
+                [lines[i].split(marker, 1)[1]] +
+                [line.strip() for line in lines[i + 1:]])
+    return lines[-1]
