@@ -17,7 +17,8 @@ from mmwsol.utils.options import check_choice
 
 __all__ = [
     'UPSAMPLE_MODES', 'NORMALIZATIONS', 'BOX_MODES',
-    'upsample_score_maps', 'normalize_score_maps', 'range_outside_unit',
+    'upsample_score_maps', 'normalize_score_maps', 'score_map_ranges',
+    'range_outside_unit',
     'quantize_score_maps', 'line_extents', 'hit_extents',
     'boxes_from_score_maps'
 ]
@@ -139,27 +140,55 @@ def _normalize_numpy(maps, mode):
     return np.ascontiguousarray(flat.reshape(maps.shape)), invalid
 
 
+def score_map_ranges(maps: torch.Tensor
+                     ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Minimum and maximum of each map, NaN where the map holds a NaN.
+
+    A map is finite exactly when both are (``isfinite(low) &
+    isfinite(high)``). On the CPU numpy's reductions do it (a fraction of
+    a boolean-mask copy's time).
+
+    Args:
+        maps (Tensor): ``(B, H, W)`` floating maps, ``H, W >= 1``.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``low`` and ``high``, ``(B,)`` each, on the
+        maps' device.
+    """
+    if maps.device.type == 'cpu':
+        flat = maps.detach().numpy().reshape(len(maps), -1)
+        return torch.from_numpy(flat.min(1)), torch.from_numpy(flat.max(1))
+    flat = maps.detach().flatten(1)
+    return flat.amin(1), flat.amax(1)
+
+
 def range_outside_unit(maps: torch.Tensor,
-                       tolerance: float = 0.0
+                       tolerance: float = 0.0,
+                       ranges: Optional[Tuple[torch.Tensor,
+                                              torch.Tensor]] = None
                        ) -> Optional[Tuple[float, float]]:
-    """The ``(low, high)`` range of the finite values of ``maps`` when it
-    leaves ``[-tolerance, 1 + tolerance]``, else None.
+    """The ``(low, high)`` range of the finite maps when it leaves
+    ``[-tolerance, 1 + tolerance]``, else None.
 
     Maps used as they are (``map_normalization='none'``) must be in [0, 1]:
     thresholds and PxAP bins live there (LowCAM's ``p^a`` is a probability;
-    a raw CAM is not). Non-finite values are left to the normalisation.
+    a raw CAM is not). Maps holding NaN or inf are left out (the metric's
+    ``nonfinite_maps`` decides about them).
 
     Args:
-        maps (Tensor): maps of any shape, any device.
+        maps (Tensor): ``(B, H, W)`` maps, any device.
         tolerance (float): slack on both ends. Defaults to 0.
+        ranges (tuple[Tensor, Tensor], optional): the
+            :func:`score_map_ranges` of ``maps`` when already computed.
 
     Returns:
         tuple[float, float] | None
     """
-    finite = maps[torch.isfinite(maps)]
-    if finite.numel() == 0:
+    low, high = score_map_ranges(maps) if ranges is None else ranges
+    finite = torch.isfinite(low) & torch.isfinite(high)
+    if not bool(finite.any()):
         return None
-    low, high = (float(v) for v in torch.aminmax(finite))
+    low, high = float(low[finite].min()), float(high[finite].max())
     if low < -tolerance or high > 1 + tolerance:
         return low, high
     return None

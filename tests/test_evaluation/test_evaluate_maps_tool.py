@@ -50,6 +50,24 @@ def test_boxes_and_predictions(tmp_path):
     assert res['Top-1_Cls'] == 50.0 and res['Top-1_Loc'] == 50.0
     assert 'MaxBoxAcc@70_thr' in proc.stdout
 
+    # a NaN map stops naming its file, in one line; --nonfinite-maps zero
+    # evaluates it as the all-zero map it was before
+    nan_map = np.zeros((8, 8))
+    nan_map[0, 0] = np.nan
+    np.save(maps / 'a' / '2.jpg.npy', nan_map)
+    proc = run_tool(maps, meta)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        f'error: 1 of 2 score maps hold NaN or inf: {maps}/a/2.jpg.npy. Did '
+        'the model diverge? To evaluate such maps as all-zero maps '
+        '(wsolevaluation does that for NaN), counted and named in the log, '
+        'set nonfinite_maps="zero".')
+    assert 'Traceback' not in proc.stderr
+    proc = run_tool(maps, meta, '--nonfinite-maps', 'zero', '--out', out)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text())['MaxBoxAcc'] == 50.0
+    assert '2.jpg.npy' in proc.stderr  # the warning names it
+
     # a missing map is reported by name
     os.remove(maps / 'a' / '2.jpg.npy')
     proc = run_tool(maps, meta)

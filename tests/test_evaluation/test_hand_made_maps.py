@@ -118,15 +118,17 @@ def test_empty_map():
 
 
 @pytest.mark.parametrize('normalization', ['none', 'minmax'])
-def test_nan_map_is_an_empty_map(normalization):
+def test_nan_map_is_an_empty_map_when_allowed(normalization):
     m = np.full((8, 8), 0.5)
     m[3, 3] = np.nan
-    with pytest.warns(UserWarning, match='1 of 1 score maps'):
-        res = wsol(m, [[0, 0, 0, 1]], map_normalization=normalization)
+    with pytest.warns(UserWarning, match='1 of 1 score maps held NaN or inf'
+                      '.*: image 0'):
+        res = wsol(m, [[0, 0, 0, 1]], map_normalization=normalization,
+                   nonfinite_maps='zero')
     assert res['MaxBoxAcc'] == 100.0 and res['MaxBoxAcc@70'] == 0.0
     with pytest.warns(UserWarning, match='1 of 1 score maps'):
         res = wsol(m, [[0, 0, 8, 8]], protocol='ornet',
-                   map_normalization=normalization)
+                   map_normalization=normalization, nonfinite_maps='zero')
     assert res['MaxBoxAcc'] == 100.0
 
 

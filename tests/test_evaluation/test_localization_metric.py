@@ -171,12 +171,15 @@ def test_class_figures_and_invalid_map_warning(tmp_path):
         make_sample(nan_map, (10, 10), (10, 10), [[3, 2, 8, 6]], 9, scores),
         make_sample(m, (10, 10), (10, 10), [[3, 2, 8, 6]], 0, scores),  # -/-
     ]
-    res = run(LocalizationMetric(), samples)
+    samples[2]['img_path'] = 'birds/nan.jpg'
+    res = run(LocalizationMetric(nonfinite_maps='zero'), samples)
     assert res['wsol/Top-1_Cls'] == 50.0 and res['wsol/Top-5_Cls'] == 75.0
     assert res['wsol/GT-known_Loc'] == 75.0  # the NaN map misses
     assert res['wsol/Top-1_Loc'] == 25.0 and res['wsol/Top-5_Loc'] == 50.0
     text = log_file.read_text()
-    assert '1 of 4 score maps were constant or held NaN' in text
+    assert ('1 of 4 score maps held NaN or inf and were evaluated as '
+            'all-zero maps: img_path=birds/nan.jpg') in text
+    assert 'constant' not in text
     assert 'oracle' in text
 
 

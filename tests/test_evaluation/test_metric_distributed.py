@@ -6,10 +6,12 @@ import torch
 import torch.multiprocessing as mp
 
 CONFIGS = [
-    dict(prefix='w'),
+    dict(prefix='w', nonfinite_maps='zero'),
     dict(prefix='c', cam_thresholds=np.arange(0, 1, 0.01).tolist(),
-         threshold_selection='fixed', fixed_threshold=0.3),
-    dict(prefix='o', protocol='ornet', pxap_upsample='bilinear'),
+         threshold_selection='fixed', fixed_threshold=0.3,
+         nonfinite_maps='zero'),
+    dict(prefix='o', protocol='ornet', pxap_upsample='bilinear',
+         nonfinite_maps='zero'),
 ]
 
 
@@ -20,7 +22,7 @@ def make_samples(num=9):
     for i in range(num):
         cam = torch.from_numpy(rng.standard_normal((14, 14))).float()
         if i == 4:
-            cam[:] = float('nan')  # counted as invalid, evaluated as zeros
+            cam[:] = float('nan')  # nonfinite_maps='zero': evaluated as zeros
         ori = (int(rng.integers(60, 120)), int(rng.integers(60, 120)))
         boxes = []
         for _ in range(int(rng.integers(1, 3))):

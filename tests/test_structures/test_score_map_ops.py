@@ -92,3 +92,21 @@ def test_minmax_is_the_plain_formula_bit_for_bit(impl, dtype):
     maps[1, 0, 0] = -float('inf')
     out, invalid = fn(maps, 'minmax')
     assert invalid[:2].all() and not out[:2].any()
+
+
+def test_score_map_ranges_and_unit_range():
+    from mmwsol.structures import range_outside_unit, score_map_ranges
+    maps = torch.zeros(4, 3, 5, dtype=torch.float64)
+    maps[0, 1, 2] = 0.75
+    maps[1, 0, 0] = float('nan')
+    maps[2, 2, 4] = float('inf')
+    maps[3] = torch.linspace(-0.5, 2.0, 15).reshape(3, 5)
+    low, high = score_map_ranges(maps)
+    assert low.tolist()[::2] == [0.0, 0.0] and high[0] == 0.75
+    assert torch.isnan(low[1]) and torch.isnan(high[1])
+    assert high[2] == float('inf')
+    assert low[3] == -0.5 and high[3] == 2.0
+    # the finite maps 0 and 3 range over [-0.5, 2]; 1 and 2 are left out
+    assert range_outside_unit(maps) == (-0.5, 2.0)
+    assert range_outside_unit(maps[:3]) is None
+    assert range_outside_unit(maps[3:] / 4 + 0.125) is None  # [0, 0.625]

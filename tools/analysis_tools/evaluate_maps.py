@@ -116,6 +116,11 @@ def parse_args(argv=None):
     parser.add_argument('--thresholds-from', help='JSON of a previous run '
                         '(--out) to take the thresholds from (calibration '
                         'split), or a number for a fixed threshold')
+    parser.add_argument('--nonfinite-maps', default='error',
+                        choices=['error', 'zero'],
+                        help='a map holding NaN or inf: stop naming it '
+                        '(default) or evaluate it as an all-zero map, '
+                        'counted and named in a warning')
     parser.add_argument('--out', help='write the figures to this JSON file')
     parser.add_argument('--batch-size', type=int, default=64)
     return parser.parse_args(argv)
@@ -148,13 +153,9 @@ def main(argv=None):
     first = np.load(paths[0], mmap_mode='r')
     map_size = first.shape[-2:]
 
-    def maps():
+    def maps():  # each checked by evaluate_score_maps, named by its path
         for p in paths:
-            m = np.load(p)
-            if m.ndim != 2:
-                raise ValueError(f'{p}: a score map must be 2-D, got shape '
-                                 f'{m.shape}')
-            yield m
+            yield np.load(p)
 
     gt_masks = None
     if masks and args.mask_root is not None:
@@ -178,18 +179,23 @@ def main(argv=None):
         else:
             kwargs['thresholds_from'] = float(args.thresholds_from)
 
-    result = evaluate_score_maps(
-        maps(),
-        [np.array(boxes[i]) for i in ids] if with_boxes else None,
-        gt_masks=gt_masks,
-        image_sizes=[sizes[i] for i in ids],
-        protocol=args.protocol,
-        iou_thresholds=args.iou_thresholds,
-        map_normalization=args.map_normalization,
-        box_scale=args.box_scale,
-        batch_size=args.batch_size,
-        progress=True,
-        **kwargs)
+    try:
+        result = evaluate_score_maps(
+            maps(),
+            [np.array(boxes[i]) for i in ids] if with_boxes else None,
+            gt_masks=gt_masks,
+            image_sizes=[sizes[i] for i in ids],
+            protocol=args.protocol,
+            iou_thresholds=args.iou_thresholds,
+            map_normalization=args.map_normalization,
+            box_scale=args.box_scale,
+            batch_size=args.batch_size,
+            nonfinite_maps=args.nonfinite_maps,
+            image_names=paths,
+            progress=True,
+            **kwargs)
+    except ValueError as error:  # names the map file
+        sys.exit(f'error: {error}')
     print()
     width = max(len(k) for k in result)
     for key, value in result.items():

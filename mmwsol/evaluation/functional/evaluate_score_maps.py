@@ -5,9 +5,14 @@ from itertools import islice
 import numpy as np
 import torch
 
-from mmwsol.structures import normalize_score_maps, range_outside_unit
+from mmwsol.structures import (normalize_score_maps, range_outside_unit,
+                               score_map_ranges)
+from mmwsol.utils.options import check_choice
 from .box_correctness import box_correctness
 from .box_rescale import wsolevaluation_resize_boxes
+from .input_checks import (NONFINITE_POLICIES, check_gt_boxes,
+                           check_image_size, check_map_size,
+                           nonfinite_maps_error, nonfinite_maps_message)
 from .localization_figures import (LOC_IOU, LocalizationCounts,
                                    summarize_localization)
 from .protocols import as_cam_thresholds, as_iou_thresholds, check_protocol
@@ -16,11 +21,9 @@ from .pxap import mask_score_histograms
 __all__ = ['evaluate_score_maps']
 
 
-def _as_map(m, i):
+def _as_map(m, name):
     arr = np.asarray(m)
-    if arr.ndim != 2:
-        raise ValueError(f'score map {i} must be 2-D (H, W), got shape '
-                         f'{arr.shape}')
+    check_map_size(arr.shape, name)
     if not np.issubdtype(arr.dtype, np.floating):
         arr = arr.astype(np.float64)
     elif arr.dtype == np.float16:
@@ -28,7 +31,7 @@ def _as_map(m, i):
     return arr
 
 
-def _map_batches(score_maps, num, batch_size):
+def _map_batches(score_maps, num, batch_size, names):
     """``(start, (B, H, W) array)`` batches of consecutive same-size maps."""
     if isinstance(score_maps, (np.ndarray, torch.Tensor)):
         for start in range(0, num, batch_size):
@@ -49,7 +52,7 @@ def _map_batches(score_maps, num, batch_size):
         pending = None
         room = min(batch_size, num - start) - len(batch)
         for i, m in enumerate(islice(maps_iter, room), start + len(batch)):
-            arr = _as_map(m, i)
+            arr = _as_map(m, names[i])
             if batch and arr.shape != batch[0].shape:
                 pending = arr
                 break
@@ -61,6 +64,11 @@ def _map_batches(score_maps, num, batch_size):
         start += len(batch)
     if pending is not None or next(maps_iter, None) is not None:
         raise ValueError(f'more score maps than the {num} GT box arrays')
+
+
+def _frame(image_sizes, i, default):
+    """``(h, w)`` of image ``i``'s GT boxes."""
+    return default if image_sizes is None else image_sizes[i]
 
 
 def _cls_hits(pred_labels, gt_labels, topk, num):
@@ -90,6 +98,8 @@ def evaluate_score_maps(score_maps,
                         map_normalization='none',
                         box_scale=1,
                         thresholds_from=None,
+                        nonfinite_maps='error',
+                        image_names=None,
                         batch_size=64,
                         device='cpu',
                         num_threads=None,
@@ -105,7 +115,9 @@ def evaluate_score_maps(score_maps,
         gt_boxes (Sequence[array-like] | None): per image a ``(k, 4)`` array
             of ``x0, y0, x1, y1`` boxes in the map's pixel frame, or in the
             frame of ``image_sizes`` when that is given; None for a
-            mask-only dataset (then only PxAP and class figures).
+            mask-only dataset (then only PxAP and class figures). ornet
+            boxes in the map's frame may extend past it (ORNet's boxes in
+            the crop are not clipped) but must overlap it.
         gt_masks (Sequence[array-like], optional): per image an ``(H, W)``
             uint8 mask in the map's frame: 1 foreground, 0 background, 255
             ignored. Gives ``PxAP``.
@@ -117,16 +129,23 @@ def evaluate_score_maps(score_maps,
         cam_thresholds (array-like, optional): map thresholds; default the
             protocol's (``np.arange(0, 1, 0.001)`` / 0.05 ... 0.95).
         iou_thresholds (Sequence[int]): IoU thresholds in percent for
-            ``MaxBoxAcc@d`` and ``MaxBoxAccV2``.
+            ``MaxBoxAcc@d`` and ``MaxBoxAccV2`` (fractions such as 0.5 are
+            refused: they would read as 0.5 % IoU).
+
+    Every input is checked and refused with the image named: boxes that
+    are not ``(k, 4)``, not finite, without area or outside their frame,
+    image sizes that are not two positive integers, masks of another size
+    or with values other than 0 / 1 / 255 (or 255 without any 1), maps
+    with an empty side.
         pred_labels (array-like, optional): ``(N,)`` predicted class or
             ``(N, K)`` classes by decreasing score; with ``gt_labels``
             gives ``Top-k Cls`` and ``Top-k Loc`` for every ``k <= K`` in
             ``topk``.
         gt_labels (array-like, optional): ``(N,)`` true classes.
         topk (Sequence[int]): the k of Top-k figures.
-        map_normalization (str): ``none`` (use the maps as given; non-finite
-            maps become zeros) or ``minmax`` (wsolevaluation's
-            ``normalize_scoremap``; constant or NaN maps become zeros).
+        map_normalization (str): ``none`` (use the maps as given) or
+            ``minmax`` (wsolevaluation's ``normalize_scoremap``; constant
+            maps become zeros, counted in a warning).
         box_scale (float): ornet only; map pixel to GT-frame pixel factor
             (4 for ORNet's 56x56 maps with 224x224 GT boxes).
         thresholds_from (None | float | dict): threshold of the
@@ -134,6 +153,11 @@ def evaluate_score_maps(score_maps,
             ``None`` the oracle best on these maps (what papers report), a
             float fixed, or a previous result dict (its ``'<figure>_thr'``
             entries: calibrated on another split).
+        nonfinite_maps (str): a map holding NaN or inf: ``'error'``
+            (default) stops naming the images; ``'zero'`` evaluates it as an
+            all-zero map, counted and named in a warning.
+        image_names (Sequence[str], optional): the images' names in error
+            messages and warnings; default ``image <index>``.
         batch_size (int): maps processed together.
         device (str | torch.device): where normalisation (and ornet's boxes)
             run.
@@ -149,6 +173,7 @@ def evaluate_score_maps(score_maps,
         figure was taken at. Accuracies in percent.
     """
     protocol = check_protocol(protocol)
+    check_choice('nonfinite_maps', nonfinite_maps, NONFINITE_POLICIES)
     if num_threads is None:
         num_threads = torch.get_num_threads()
     thresholds = as_cam_thresholds(cam_thresholds, protocol)
@@ -159,15 +184,28 @@ def evaluate_score_maps(score_maps,
     if gt_boxes is None and gt_masks is None:
         raise ValueError('give gt_boxes, gt_masks or both')
     num = len(gt_boxes) if gt_boxes is not None else len(gt_masks)
-    if image_sizes is not None and len(image_sizes) != num:
-        raise ValueError(f'{num} GT box arrays but {len(image_sizes)} '
-                         'image_sizes')
+    if image_names is None:
+        names = [f'image {i}' for i in range(num)]
+    elif len(image_names) != num:
+        raise ValueError(f'{num} GT box arrays but {len(image_names)} '
+                         'image_names')
+    else:
+        names = [str(n) for n in image_names]
+    if image_sizes is not None:
+        if len(image_sizes) != num:
+            raise ValueError(f'{num} GT box arrays but {len(image_sizes)} '
+                             'image_sizes')
+        image_sizes = [
+            check_image_size(size, names[i])
+            for i, size in enumerate(image_sizes)
+        ]
     if gt_masks is not None and len(gt_masks) != num:
         raise ValueError(f'{num} GT box arrays but {len(gt_masks)} gt_masks')
     if isinstance(score_maps, (np.ndarray, torch.Tensor)):
         if score_maps.ndim != 3:
             raise ValueError('score_maps must be (N, H, W), got shape '
                              f'{tuple(score_maps.shape)}')
+        check_map_size(score_maps.shape[1:], 'score_maps')
         if len(score_maps) != num:
             raise ValueError(f'{len(score_maps)} score maps but {num} GT box '
                              'arrays')
@@ -183,13 +221,24 @@ def evaluate_score_maps(score_maps,
         bar = ProgressBar(num)
     counts = LocalizationCounts()
     invalid_total = 0
-    for start, batch in _map_batches(score_maps, num, batch_size):
+    nonfinite_names = []
+    for start, batch in _map_batches(score_maps, num, batch_size, names):
         idx = range(start, start + len(batch))
         height, width = batch.shape[1:]
         maps = torch.from_numpy(batch).to(device)
-        maps, invalid = normalize_score_maps(maps, map_normalization)
-        outside = (range_outside_unit(maps)
+        ranges = score_map_ranges(maps)
+        nonfinite = ~(torch.isfinite(ranges[0]) & torch.isfinite(ranges[1]))
+        if bool(nonfinite.any()):
+            nonfinite_names += [
+                names[start + int(j)]
+                for j in torch.nonzero(nonfinite.cpu())[:, 0]
+            ]
+            if nonfinite_maps == 'error':
+                raise nonfinite_maps_error(nonfinite_names,
+                                           start + len(batch))
+        outside = (range_outside_unit(maps, ranges=ranges)
                    if map_normalization == 'none' else None)
+        maps, invalid = normalize_score_maps(maps, map_normalization)
         if outside is not None:
             raise ValueError(
                 f'score maps {start}-{start + len(batch) - 1} range over '
@@ -197,18 +246,25 @@ def evaluate_score_maps(score_maps,
                 '; with map_normalization="none" they must lie in '
                 '[0, 1] (thresholds and PxAP bins are in [0, 1]). Pass '
                 'map_normalization="minmax" for raw CAMs.')
+        gt_frame = (round(height * box_scale), round(width * box_scale))
         if gt_boxes is None:
             boxes = None
         elif protocol == 'wsolevaluation':
             boxes = [
                 wsolevaluation_resize_boxes(
-                    gt_boxes[i], image_sizes[i] if image_sizes is not None
-                    else (height, width), (height, width)) for i in idx
+                    check_gt_boxes(gt_boxes[i], names[i],
+                                   _frame(image_sizes, i, gt_frame),
+                                   inclusive=True),
+                    _frame(image_sizes, i, gt_frame), (height, width))
+                for i in idx
             ]
         else:
             boxes = []
             for i in idx:
-                b = np.asarray(gt_boxes[i], np.float32).reshape(-1, 4)
+                b = check_gt_boxes(gt_boxes[i], names[i],
+                                   _frame(image_sizes, i, gt_frame),
+                                   partly_outside=image_sizes is None)
+                b = b.astype(np.float32)
                 if image_sizes is not None:
                     h, w = image_sizes[i]
                     s = np.array([width * box_scale / w,
@@ -219,15 +275,19 @@ def evaluate_score_maps(score_maps,
         if boxes is not None:
             correct = box_correctness(
                 protocol, maps, boxes, thresholds, iou_eval,
-                image_size=(round(height * box_scale),
-                            round(width * box_scale)),
+                image_size=gt_frame,
                 box_scale=box_scale,
                 num_threads=num_threads)
         hist = None
         if gt_masks is not None:
-            masks = torch.from_numpy(
-                np.stack([np.asarray(gt_masks[i], np.uint8) for i in idx]))
-            hist = mask_score_histograms(maps, masks, thresholds)
+            masks = [np.asarray(gt_masks[i]) for i in idx]
+            for i, mask in zip(idx, masks):
+                if mask.shape != (height, width):
+                    raise ValueError(
+                        f'{names[i]}: GT mask {mask.shape} and score map '
+                        f'{(height, width)} differ in size')
+            hist = mask_score_histograms(maps, torch.from_numpy(
+                np.stack(masks)), thresholds, [names[i] for i in idx])
         counts = counts + LocalizationCounts.from_batch(
             len(batch),
             correct,
@@ -238,10 +298,14 @@ def evaluate_score_maps(score_maps,
         invalid_total += int(invalid.sum())
         if bar is not None:
             bar.update(len(batch))
-    if invalid_total:
+    if nonfinite_names:
+        warnings.warn(nonfinite_maps_message(nonfinite_names, num),
+                      stacklevel=2)
+    constant = invalid_total - len(nonfinite_names)
+    if constant:
         warnings.warn(
-            f'{invalid_total} of {num} score maps were constant or held '
-            'NaN/inf and were evaluated as all-zero maps.',
+            f'{constant} of {num} score maps were constant and were '
+            'evaluated as all-zero maps.',
             stacklevel=2)
     return summarize_localization(
         counts,

@@ -62,11 +62,19 @@ def as_cam_thresholds(cam_thresholds, protocol):
 
 
 def as_iou_thresholds(iou_thresholds):
-    """Validated IoU thresholds in percent (ints or floats in (0, 100])."""
+    """Validated IoU thresholds in percent (ints or floats in (1, 100]).
+
+    Fractions are refused, not converted: ``(0.5,)`` would read as 0.5 %
+    IoU (every box correct), and ``1`` could mean either 1 % or 100 %.
+    """
     ious = [float(d) for d in iou_thresholds]
     if not ious or any(not 0 < d <= 100 for d in ious):
         raise ValueError('iou_thresholds are percentages in (0, 100], got '
                          f'{iou_thresholds!r}')
+    if any(d <= 1 for d in ious):
+        raise ValueError(
+            f'iou_thresholds are percentages, got {iou_thresholds!r}: a '
+            'threshold <= 1 reads as at most 1 % IoU. Write IoU 0.5 as 50.')
     if len(set(ious)) != len(ious):
         raise ValueError(f'iou_thresholds repeat a value: {iou_thresholds!r}')
     return [int(d) if float(d).is_integer() else d for d in iou_thresholds]

@@ -2,6 +2,8 @@
 import numpy as np
 import torch
 
+from .input_checks import check_gt_masks
+
 __all__ = ['mask_score_histograms', 'pixel_average_precision']
 
 
@@ -10,18 +12,21 @@ def histogram_edges(cam_thresholds):
     return np.append(np.asarray(cam_thresholds, np.float64), [1.0, 2.0, 3.0])
 
 
-def mask_score_histograms(maps, masks, cam_thresholds):
+def mask_score_histograms(maps, masks, cam_thresholds, names=None):
     """Per-image histograms of map values on GT foreground and background.
 
     Same bins as wsolevaluation's ``np.histogram(scores,
     bins=thresholds + [1, 2, 3])``: ``[e_i, e_i+1)``, the last bin closed,
     values outside the edges dropped. Mask pixels: 1 foreground, 0
-    background, 255 ignored.
+    background, 255 ignored; other masks are refused (see
+    :func:`~mmwsol.evaluation.functional.input_checks.check_gt_masks`).
 
     Args:
         maps (Tensor): ``(B, H, W)`` maps (compared in float64).
-        masks (Tensor): ``(B, H, W)`` uint8 masks, same frame.
+        masks (Tensor): ``(B, H, W)`` masks, same frame.
         cam_thresholds (np.ndarray): ``(T,)``.
+        names (Sequence[str], optional): the images, for error messages;
+            default ``image <b>``.
 
     Returns:
         np.ndarray: ``(B, 2, T + 2)`` int64, ``[:, 0]`` background and
@@ -29,15 +34,10 @@ def mask_score_histograms(maps, masks, cam_thresholds):
     """
     device = maps.device
     num = maps.shape[0]
-    if masks.shape != maps.shape:
-        raise ValueError(f'mask shape {tuple(masks.shape)} differs from the '
-                         f'evaluated map shape {tuple(maps.shape)}')
+    if names is None:
+        names = [f'image {b}' for b in range(num)]
     masks = masks.to(device)
-    bad = (masks != 0) & (masks != 1) & (masks != 255)
-    if bad.any():
-        values = torch.unique(masks[bad])[:5].tolist()
-        raise ValueError('GT masks must hold 0 (background), 1 (foreground) '
-                         f'or 255 (ignored); found {values}')
+    check_gt_masks(masks, names, maps.shape[1:])
     edges = torch.as_tensor(histogram_edges(cam_thresholds), device=device)
     num_bins = edges.numel() - 1
     values = maps.to(torch.float64).flatten(1)

@@ -12,11 +12,15 @@ from mmengine.logging import MMLogger
 from mmwsol.registry import METRICS
 from mmwsol.structures import (NORMALIZATIONS, UPSAMPLE_MODES,
                                normalize_score_maps, range_outside_unit,
-                               upsample_score_maps)
+                               score_map_ranges, upsample_score_maps)
 from mmwsol.utils import check_choice
 from ..functional.box_correctness import box_correctness
 from ..functional.box_rescale import (ornet_unclipped_boxes,
                                       wsolevaluation_resize_boxes)
+from ..functional.input_checks import (NONFINITE_POLICIES, check_gt_boxes,
+                                       check_image_size, check_map_size,
+                                       nonfinite_maps_error,
+                                       nonfinite_maps_message)
 from ..functional.localization_figures import (LOC_IOU, LocalizationCounts,
                                                rename_legacy_keys,
                                                summarize_localization)
@@ -54,9 +58,10 @@ class LocalizationMetric(BaseMetric):
     when a resize / crop ran).
 
     The map is upsampled on its device to ``img_shape`` (``map_upsample``),
-    normalised (``map_normalization``; constant or NaN maps become zeros and
-    are counted in a logged warning), and turned into box decisions at every
-    (IoU threshold, map threshold) pair by the protocol:
+    normalised (``map_normalization``; constant maps become zeros, counted
+    in a logged warning; maps holding NaN or inf stop the evaluation naming
+    the images, unless ``nonfinite_maps='zero'``), and turned into box
+    decisions at every (IoU threshold, map threshold) pair by the protocol:
 
     - ``wsolevaluation`` (default: bicubic, min-max, ``np.arange(0, 1,
       0.001)``): uint8 map, ``int(tau * max)``, OpenCV contours' boxes (V1
@@ -108,6 +113,9 @@ class LocalizationMetric(BaseMetric):
             normalised map this way for PxAP only, then normalise it again
             (``minmax``) or clip it to [0, 1] (``none``), so that no
             interpolation overshoot leaves the histogram; default: refuse.
+        nonfinite_maps (str): a score map holding NaN or inf: ``'error'``
+            (default) stops naming the images; ``'zero'`` evaluates it as
+            an all-zero map, counted and named in the log.
         num_threads (int, optional): threads of the wsolevaluation box
             kernel; default ``torch.get_num_threads()``.
         collect_device (str): ``cpu`` or ``gpu``.
@@ -130,6 +138,7 @@ class LocalizationMetric(BaseMetric):
                  box_scale: Optional[float] = None,
                  ornet_gt_bboxes: str = 'unclipped',
                  pxap_upsample: Optional[str] = None,
+                 nonfinite_maps: str = 'error',
                  num_threads: Optional[int] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None,
@@ -162,6 +171,8 @@ class LocalizationMetric(BaseMetric):
         self.pxap_upsample = check_choice(
             'pxap_upsample', pxap_upsample,
             (None, ) + tuple(m for m in UPSAMPLE_MODES if m != 'none'))
+        self.nonfinite_maps = check_choice('nonfinite_maps', nonfinite_maps,
+                                           NONFINITE_POLICIES)
         self.num_threads = num_threads
         self.threshold_selection = check_choice(
             'threshold_selection', threshold_selection, _SELECTIONS)
@@ -220,15 +231,24 @@ class LocalizationMetric(BaseMetric):
                 raise ValueError(f'{_name(sample)}: the test pipeline flipped '
                                  'the image; localization is evaluated on '
                                  'unflipped images.')
-            return wsolevaluation_resize_boxes(sample['ori_gt_bboxes'],
-                                               sample['ori_shape'], img_shape)
+            ori_shape = check_image_size(sample['ori_shape'][:2],
+                                         _name(sample))
+            return wsolevaluation_resize_boxes(
+                check_gt_boxes(sample['ori_gt_bboxes'], _name(sample),
+                               ori_shape, inclusive=True), ori_shape,
+                img_shape)
         if self.ornet_gt_bboxes == 'packed':
             if 'gt_bboxes' not in sample:
                 raise KeyError(f'{_name(sample)}: no gt_bboxes')
-            return _np(sample['gt_bboxes'], np.float32).reshape(-1, 4)
+            return check_gt_boxes(sample['gt_bboxes'], _name(sample),
+                                  img_shape).astype(np.float32)
         if 'ori_gt_bboxes' not in sample:
             raise KeyError(f'{_name(sample)}: ornet_gt_bboxes="unclipped" '
                            'needs metainfo "ori_gt_bboxes"')
+        ori_boxes = check_gt_boxes(
+            sample['ori_gt_bboxes'], _name(sample),
+            check_image_size(sample['ori_shape'][:2], _name(sample))
+            if 'ori_shape' in sample else None)
         scale = sample.get('scale_factor')
         crop = sample.get('crop_bbox')
         if scale is None and crop is None and tuple(
@@ -242,13 +262,13 @@ class LocalizationMetric(BaseMetric):
                              'image; localization is evaluated on unflipped '
                              'images.')
         return ornet_unclipped_boxes(
-            sample['ori_gt_bboxes'], scale,
+            ori_boxes, scale,
             None if crop is None else _np(crop, np.float64)[:2])
 
-    def _check_unnormalized_range(self, maps, samples):
+    def _check_unnormalized_range(self, maps, samples, ranges):
         """Maps compared as they are against thresholds in [0, 1] must be
         in [0, 1] (LowCAM's p^a is a probability; a CAM is not)."""
-        outside = range_outside_unit(maps, tolerance=1e-6)
+        outside = range_outside_unit(maps, tolerance=1e-6, ranges=ranges)
         if outside is not None:
             low, high = outside
             raise ValueError(
@@ -263,13 +283,20 @@ class LocalizationMetric(BaseMetric):
         """Records of samples sharing map and image sizes."""
         img_shape = tuple(int(s) for s in samples[0]['img_shape'][:2])
         maps = torch.stack([s['score_map'] for s in samples])
-        if maps.dim() == 4 and maps.shape[1] == 1:
-            maps = maps[:, 0]
+        if maps.dim() == 4:
+            maps = maps[:, 0]  # (1, h, w) maps, checked in process()
         maps = maps.to(torch.float64)
         maps = upsample_score_maps(maps, img_shape, self.map_upsample)
-        maps, invalid = normalize_score_maps(maps, self.map_normalization)
+        ranges = score_map_ranges(maps)
+        nonfinite = ~(torch.isfinite(ranges[0]) & torch.isfinite(ranges[1]))
+        nonfinite = nonfinite.cpu().numpy()
+        if nonfinite.any() and self.nonfinite_maps == 'error':
+            raise nonfinite_maps_error(
+                [_name(s) for s, bad in zip(samples, nonfinite) if bad],
+                len(samples))
         if self.map_normalization == 'none':
-            self._check_unnormalized_range(maps, samples)
+            self._check_unnormalized_range(maps, samples, ranges)
+        maps, invalid = normalize_score_maps(maps, self.map_normalization)
         box_scale = 1
         if self.protocol == 'ornet':
             box_scale = self.box_scale
@@ -332,7 +359,8 @@ class LocalizationMetric(BaseMetric):
                 else:  # probabilities: keep the overshoot in [0, 1]
                     pxap_maps = pxap_maps.clamp(0, 1)
             hist = mask_score_histograms(pxap_maps, masks,
-                                         self.cam_thresholds)
+                                         self.cam_thresholds,
+                                         [_name(s) for s in samples])
 
         hits = None
         with_score = ['pred_score' in s for s in samples]
@@ -358,7 +386,8 @@ class LocalizationMetric(BaseMetric):
                         correct[i].reshape(-1)),
                     cls=None if hits is None else hits[i],
                     hist=None if hist is None else hist[i].astype(np.int32),
-                    invalid=bool(invalid[i])))
+                    invalid=bool(invalid[i]),
+                    nonfinite=_name(samples[i]) if nonfinite[i] else None))
         return records
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
@@ -368,6 +397,9 @@ class LocalizationMetric(BaseMetric):
             if 'score_map' not in sample:
                 raise KeyError(f'{_name(sample)}: the model gave no '
                                '"score_map" (LocalizationMetric needs one)')
+            shape = tuple(sample['score_map'].shape)
+            check_map_size(shape[1:] if len(shape) == 3 and shape[0] == 1
+                           else shape, _name(sample))
             key = (tuple(sample['score_map'].shape),
                    tuple(sample['img_shape'][:2]))
             groups.setdefault(key, []).append(i)
@@ -413,11 +445,15 @@ class LocalizationMetric(BaseMetric):
                 if with_hist else None,
                 invalid=np.array([r['invalid'] for r in part]))
         logger = MMLogger.get_current_instance()
-        if counts.invalid:
+        nonfinite = [r['nonfinite'] for r in results if r.get('nonfinite')]
+        if nonfinite:
+            logger.warning('LocalizationMetric: ' +
+                           nonfinite_maps_message(nonfinite, counts.num))
+        if counts.invalid > len(nonfinite):
             logger.warning(
-                f'LocalizationMetric: {counts.invalid} of {counts.num} score '
-                'maps were constant or held NaN/inf; they were evaluated as '
-                'all-zero maps.')
+                f'LocalizationMetric: {counts.invalid - len(nonfinite)} of '
+                f'{counts.num} score maps were constant; they were evaluated '
+                'as all-zero maps.')
         metrics = summarize_localization(
             counts,
             self.cam_thresholds,
