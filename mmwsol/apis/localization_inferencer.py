@@ -4,7 +4,9 @@ import copy
 import json
 import os
 import os.path as osp
-from typing import Callable, List, Optional, Sequence, Union
+from dataclasses import dataclass
+from math import ceil
+from typing import Callable, Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -17,6 +19,7 @@ from mmengine.registry import init_default_scope
 from mmengine.utils import scandir
 from mmpretrain.apis import BaseInferencer
 from mmpretrain.structures import DataSample
+from mmpretrain.utils import track
 
 from mmwsol.registry import TRANSFORMS
 from mmwsol.structures import normalize_score_maps
@@ -24,7 +27,7 @@ from .model import get_model, list_models, load_localizer_checkpoint
 from .original_frame import OriginalFrame
 
 __all__ = [
-    'LocalizationInferencer', 'build_inference_pipeline',
+    'LocalizationInferencer', 'InputError', 'build_inference_pipeline',
     'data_sample_to_result', 'list_images', 'output_names'
 ]
 
@@ -42,6 +45,43 @@ WHO = 'LocalizationInferencer'
 EXPECTED_INPUT = ('an image file path (str or os.PathLike) or an H x W x 3 '
                   'BGR array (uint8 or float32, as cv2.imread / mmcv.imread '
                   'give) or an H x W grey array')
+
+
+#: what ``on_error`` accepts
+ON_ERROR = ('raise', 'skip')
+
+
+@dataclass(frozen=True)
+class InputError:
+    """An input that :class:`LocalizationInferencer` with
+    ``on_error='skip'`` could not read, in its place among the results.
+
+    Attributes:
+        index (int): the input's index (folders expanded).
+        img_path (str | None): the file; None for an array or another
+            object.
+        reason (str): what is wrong, e.g. ``'file not found'``, ``'cannot
+            read the image (corrupt or not an image: ...)'``.
+    """
+    index: int
+    img_path: Optional[str]
+    reason: str
+
+    def __str__(self) -> str:
+        """``'<img_path>: <reason>'`` (``'image <index>: <reason>'`` for an
+        input that is not a file)."""
+        place = self.img_path if self.img_path is not None else \
+            f'image {self.index}'
+        return f'{place}: {self.reason}'
+
+
+def _bad_input(error_type: type, where: str, reason: str,
+               message: Optional[str] = None) -> Exception:
+    """``error_type('<where>: <message or reason>')`` that carries
+    ``reason`` (for :class:`InputError`)."""
+    error = error_type(f'{where}: {message or reason}')
+    error.reason = reason
+    return error
 
 
 def _type_name(step) -> str:
@@ -231,6 +271,7 @@ class LocalizationInferencer(BaseInferencer):
                  inputs: Union[ImageType, Sequence[ImageType]],
                  return_datasamples: bool = False,
                  batch_size: int = 1,
+                 on_error: str = 'raise',
                  **kwargs) -> list:
         """Classify and localize images.
 
@@ -246,6 +287,12 @@ class LocalizationInferencer(BaseInferencer):
             batch_size (int): images per forward pass; in a batch whose
                 network inputs differ in size each image runs alone.
                 Defaults to 1.
+            on_error (str): what an input that cannot be read (a missing
+                or undecodable file, an array of the wrong shape or dtype,
+                another object) does: ``'raise'`` its error (below), before
+                any result; ``'skip'``: the other inputs are predicted (and
+                drawn, and written), and its entry in the returned list is
+                an :class:`InputError`. Defaults to ``'raise'``.
             normalize_map (bool): min-max normalise each native map to
                 ``[0, 1]`` before mapping it back (so the cut-away 0 is the
                 lowest value also for maps with negative values, e.g. CAMs).
@@ -271,7 +318,9 @@ class LocalizationInferencer(BaseInferencer):
             save_score_map (bool): see ``pred_out_dir``.
 
         Returns:
-            list[dict] | list[DataSample]: per input, in order; a dict has
+            list[dict] | list[DataSample]: per input, in order (with
+            ``on_error='skip'`` an :class:`InputError` for each input that
+            could not be read); a dict has
 
             - ``pred_label`` (int), ``pred_class`` (str | None: its name
               when the classes are known), ``pred_score`` (float: its
@@ -293,11 +342,33 @@ class LocalizationInferencer(BaseInferencer):
         if batch_size < 1:
             raise ValueError(f'{WHO}: batch_size must be >= 1, got '
                              f'{batch_size}.')
-        return super().__call__(
-            inputs,
-            return_datasamples=return_datasamples,
+        if on_error not in ON_ERROR:
+            raise ValueError(f'{WHO}: on_error must be one of {ON_ERROR}, '
+                             f'got {on_error!r}.')
+        # BaseInferencer.__call__, with the unreadable inputs left out
+        (preprocess_kwargs, forward_kwargs, visualize_kwargs,
+         postprocess_kwargs) = self._dispatch_kwargs(**kwargs)
+        ori_inputs = self._inputs_to_list(inputs)
+        errors = {} if on_error == 'skip' else None
+        batches = self.preprocess(
+            ori_inputs,
             batch_size=batch_size,
-            **kwargs)
+            errors=errors,
+            **preprocess_kwargs)
+        preds = []
+        for data in track(
+                batches, 'Inference',
+                total=ceil(len(ori_inputs) / batch_size)):
+            preds.extend(self.forward(data, **forward_kwargs))
+        read = [x for i, x in enumerate(ori_inputs) if i not in (errors or {})]
+        visualization = self.visualize(read, preds, **visualize_kwargs)
+        results = iter(
+            self.postprocess(preds, visualization, return_datasamples,
+                             **postprocess_kwargs))
+        return [
+            errors[i] if errors and i in errors else next(results)
+            for i in range(len(ori_inputs))
+        ]
 
     def _init_pipeline(self, cfg: Config) -> Callable:
         """The test pipeline after the file loader (run on loaded images
@@ -331,34 +402,44 @@ class LocalizationInferencer(BaseInferencer):
         if isinstance(input_, (str, os.PathLike)):
             path = str(input_)
             if not osp.isfile(path):
-                raise FileNotFoundError(f'{where}: file not found: {path}')
+                raise _bad_input(FileNotFoundError, where, 'file not found',
+                                 f'file not found: {path}')
             try:
                 results = self.image_loader(dict(img_path=path))
             except ValueError as exc:  # WSOLDataError: undecodable file
-                raise ValueError(f'{where}: {exc}') from None
+                text = str(exc)
+                reason = text[len(exc.where) + 2:] if getattr(
+                    exc, 'where', None) and text.startswith(
+                        f'{exc.where}: ') else text
+                raise _bad_input(ValueError, where, reason, text) from None
             if results is None:
-                raise ValueError(f'{where}: cannot read the image {path} '
-                                 '(corrupt or not an image).')
+                reason = 'cannot read the image (corrupt or not an image)'
+                raise _bad_input(
+                    ValueError, where, reason, f'cannot read the image '
+                    f'{path} (corrupt or not an image).')
             return results
         if not isinstance(input_, np.ndarray):
             hint = ' (bytes: decode them first, e.g. mmcv.imfrombytes(' \
                 'data))' if isinstance(input_, (bytes, bytearray)) else ''
-            raise TypeError(f'{where}: expected {EXPECTED_INPUT}; got '
-                            f'{type(input_).__name__}{hint}.')
+            raise _bad_input(
+                TypeError, where, f'expected {EXPECTED_INPUT}; got '
+                f'{type(input_).__name__}{hint}.')
         image = input_
         if image.ndim == 2:
             image = np.repeat(image[..., None], 3, axis=2)
         if image.ndim != 3 or image.shape[2] != 3 or \
                 image.dtype not in ARRAY_DTYPES:
-            raise ValueError(
-                f'{where}: an array must be H x W x 3 (BGR, as mmcv.imread '
+            raise _bad_input(
+                ValueError, where,
+                'an array must be H x W x 3 (BGR, as mmcv.imread '
                 'gives) or H x W, uint8 or float32; got shape '
                 f'{input_.shape}, dtype {input_.dtype}'
                 + (' (drop the alpha channel: array[..., :3])'
                    if image.ndim == 3 and image.shape[2] == 4 else '') + '.')
         if image.shape[0] == 0 or image.shape[1] == 0:
-            raise ValueError(f'{where}: the array is empty (shape '
-                             f'{input_.shape}); expected {EXPECTED_INPUT}.')
+            raise _bad_input(
+                ValueError, where, f'the array is empty (shape '
+                f'{input_.shape}); expected {EXPECTED_INPUT}.')
         if getattr(self.image_loader, 'to_float32', False):
             image = image.astype(np.float32)
         return dict(
@@ -372,19 +453,43 @@ class LocalizationInferencer(BaseInferencer):
         results['sample_idx'] = index
         packed = self.pipeline(results)
         if packed is None:
-            raise ValueError(
-                f'{WHO}: image {index}: the test pipeline dropped it.')
+            raise _bad_input(ValueError, f'{WHO}: image {index}',
+                             'the test pipeline dropped it.')
         return packed
 
-    def preprocess(self, inputs: list, batch_size: int = 1):
+    def _prepare_or_skip(self, input_, index: int,
+                         errors: Dict[int, InputError]) -> Optional[dict]:
+        """:meth:`_prepare`, or None with ``errors[index]`` set when the
+        input cannot be read."""
+        try:
+            return self._prepare(input_, index)
+        except (TypeError, ValueError, FileNotFoundError) as exc:
+            if not hasattr(exc, 'reason'):  # not an input error
+                raise
+            path = str(input_) if isinstance(input_,
+                                             (str, os.PathLike)) else None
+            errors[index] = InputError(index, path, exc.reason)
+            return None
+
+    def preprocess(self,
+                   inputs: list,
+                   batch_size: int = 1,
+                   errors: Optional[Dict[int, InputError]] = None):
         """Yield ``pseudo_collate`` d batches of ``batch_size`` packed
         inputs (a batch whose network inputs differ in size as batches of
-        one); every input is checked before the first batch."""
-        for index, input_ in enumerate(inputs):
-            if not isinstance(input_, (str, os.PathLike, np.ndarray)):
-                self._load(input_, index)  # raises the TypeError
-        packed = (self._prepare(input_, index)
-                  for index, input_ in enumerate(inputs))
+        one); every input is checked before the first batch. With
+        ``errors`` (a dict), inputs that cannot be read are left out and
+        their :class:`InputError` is stored under their index instead."""
+        if errors is None:
+            for index, input_ in enumerate(inputs):
+                if not isinstance(input_, (str, os.PathLike, np.ndarray)):
+                    self._load(input_, index)  # raises the TypeError
+            packed = (self._prepare(input_, index)
+                      for index, input_ in enumerate(inputs))
+        else:
+            packed = (p for p in (self._prepare_or_skip(x, i, errors)
+                                  for i, x in enumerate(inputs))
+                      if p is not None)
         for chunk in self._get_chunk_data(packed, batch_size):
             shapes = {tuple(p['inputs'].shape) for p in chunk}
             groups = [chunk] if len(shapes) == 1 else [[p] for p in chunk]

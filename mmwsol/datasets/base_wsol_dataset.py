@@ -1,12 +1,13 @@
 """Base class of the WSOL datasets."""
 import os
 import os.path as osp
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Union
 
 from mmengine.logging import print_log
 from mmpretrain.datasets import BaseDataset
 
 from mmwsol.registry import TRANSFORMS
+from .build_checks import check_images_at_build, verify_mode
 from .seeded_samples import SeededSamplesMixin
 from .utils import BOX_TOLERANCE, WSOLDataError, as_box_array
 
@@ -31,11 +32,20 @@ class BaseWSOLDataset(SeededSamplesMixin, BaseDataset):
       box or mask (their number is logged);
     - indices from :class:`~mmwsol.datasets.samplers.SeededSampler` seed
       the random transforms of their sample
-      (:class:`~mmwsol.datasets.seeded_samples.SeededSamplesMixin`).
+      (:class:`~mmwsol.datasets.seeded_samples.SeededSamplesMixin`);
+    - once the records are final (``full_init``, so with ``lazy_init`` at
+      first use) their images are checked (``verify``), all problems in
+      one :class:`WSOLDataError`.
 
     Args:
         box_tolerance (float): Pixels a box may overshoot the image border
             and still be clipped instead of rejected. Defaults to 1.
+        verify (str | bool): The image check at build
+            (:mod:`~mmwsol.datasets.build_checks`): ``'exists'`` (every
+            local image file exists and is not empty; no decoding),
+            ``'decode'`` (every image and mask decodes, the pass of
+            :func:`~mmwsol.datasets.verify_dataset`), ``'none'`` or
+            ``False``. Defaults to ``'exists'``.
         **kwargs: ``BaseDataset``'s arguments (``ann_file``, ``metainfo``,
             ``data_root``, ``data_prefix``, ``filter_cfg``, ``indices``,
             ``serialize_data``, ``pipeline``, ``test_mode``, ``lazy_init``,
@@ -45,12 +55,14 @@ class BaseWSOLDataset(SeededSamplesMixin, BaseDataset):
     def __init__(self,
                  *args,
                  box_tolerance: float = BOX_TOLERANCE,
+                 verify: Union[str, bool] = 'exists',
                  pipeline: Sequence = (),
                  **kwargs):
         if box_tolerance < 0:
             raise ValueError(
                 f'box_tolerance must be >= 0, got {box_tolerance}')
         self.box_tolerance = float(box_tolerance)
+        self.verify = verify_mode(verify)
         pipeline = [
             TRANSFORMS.build(t) if isinstance(t, dict) else t
             for t in pipeline
@@ -123,17 +135,69 @@ class BaseWSOLDataset(SeededSamplesMixin, BaseDataset):
         record.update(extra)
         return record
 
+    def _log_clipped(self, n_clipped: int, n_images: int) -> None:
+        """Log, once per build, how many boxes of the dataset's
+        ``n_images`` images were clipped to the image border (their
+        overshoot was within ``box_tolerance``); nothing when none was."""
+        if n_clipped:
+            self._log(
+                f'clipped {n_clipped} box{"" if n_clipped == 1 else "es"} '
+                f'(of {n_images} images) that overshot the image border by '
+                f'at most {self.box_tolerance:g} px',
+                warning=True)
+
     @staticmethod
-    def _check_label(label: int, num_classes: int, file: str,
-                     line: int) -> None:
-        if not 0 <= label < num_classes:
+    def _check_label(value: int,
+                     num_classes: int,
+                     file: str,
+                     line: int,
+                     first: int = 0,
+                     name: str = 'label') -> None:
+        """Raise unless ``first <= value < first + num_classes``.
+
+        Args:
+            value (int): The label as ``file`` writes it (not converted to
+                ``gt_label``), so the message quotes the file's numbering.
+            num_classes (int): Number of classes.
+            file (str): The file of the label, for the message.
+            line (int): Its line, for the message.
+            first (int): The number ``file`` gives the first class (CUB's
+                ``image_class_labels.txt``: 1; wsolevaluation's
+                ``class_labels.txt``: 0).
+            name (str): What the file calls the field (``'class id'``).
+        """
+        if not first <= value < first + num_classes:
             raise WSOLDataError(
-                f'label {label} is outside the class list '
-                f'(0 ... {num_classes - 1}, {num_classes} classes)',
+                f'{name} {value} is outside {first} ... '
+                f'{first + num_classes - 1} ({num_classes} classes; '
+                f'{osp.basename(str(file))} numbers them from {first})',
                 file=file,
                 line=line)
 
+    def describe_label(self, label: int) -> str:
+        """``gt_label`` ``label`` in the numbering of the dataset's files,
+        for messages (e.g. CUB: ``"class id 4 of classes.txt (gt_label
+        3)"``). This base version: ``"gt_label 3 (0-based)"``."""
+        return f'gt_label {label} (0-based)'
+
     # -- BaseDataset hooks -----------------------------------------------
+    def full_init(self) -> None:
+        """``BaseDataset.full_init``, then the ``verify`` check of the final
+        records, before they are serialised."""
+        if self._fully_initialized:
+            return
+        serialize, self.serialize_data = self.serialize_data, False
+        try:
+            super().full_init()
+            check_images_at_build(self, self.verify)
+        except BaseException:
+            self._fully_initialized = False  # checked again on next use
+            raise
+        finally:
+            self.serialize_data = serialize
+        if serialize:
+            self.data_bytes, self.data_address = self._serialize_data()
+
     def filter_data(self) -> List[dict]:
         """Drop images without boxes and masks if
         ``filter_cfg=dict(filter_empty_gt=True)``."""

@@ -40,11 +40,15 @@ class CocoWSOLDataset(BaseWSOLDataset):
     foreground built by :class:`LoadWSOLAnnotations`. With ``with_mask=None``
     masks are kept when every kept annotation of the image has a
     segmentation; if only some have one, the foreground would be incomplete,
-    so that raises. An image without label (no ``category_id`` and no
-    annotation) raises.
+    so that raises. An empty segmentation (``[]`` or ``{}``, as box-only
+    exports write) raises with ``with_mask=True`` (and, as above, next to a
+    real one); otherwise its image gets no mask and the number of empty
+    segmentations is logged. An image without label (no ``category_id`` and
+    no annotation) raises.
 
-    Classes: the categories sorted by id, named by ``name``; ``gt_label`` is
-    the category's rank. With ``classes`` given, a category's ``name`` is
+    Classes: the categories sorted by id, named by ``name`` (names must be
+    unique: two ids of one name raise); ``gt_label`` is the category's
+    rank. With ``classes`` given, a category's ``name`` is
     looked up in it instead (a name not in ``classes`` raises).
 
     Errors name the file and the image id (``"<ann_file>: image id 7: ..."``)
@@ -138,26 +142,45 @@ class CocoWSOLDataset(BaseWSOLDataset):
 
     def _categories(self, data):
         cats = {}
+        by_name = {}  # name -> first category id
         for cat in data['categories']:
             cid = self._field(cat, 'id', 'category', int)
             name = self._field(cat, 'name', 'category', str)
             if cid in cats:
                 self._fail(f'category id {cid} listed twice')
+            if name in by_name:
+                # the names are the class names: two ids of one name would
+                # be two classes nobody can tell apart (or one, with
+                # ``classes``), silently merging or splitting labels
+                self._fail(f'categories {by_name[name]} and {cid} have the '
+                           f'same name {name!r}; category names must be '
+                           'unique')
+            by_name[name] = cid
             cats[cid] = name
         if not cats:
             self._fail('no categories')
         if self._given_classes is None:
             ordered = sorted(cats)
             self._metainfo['classes'] = tuple(cats[c] for c in ordered)
-            return {c: i for i, c in enumerate(ordered)}
-        classes = list(self._metainfo['classes'])
-        lookup = {}
-        for cid, name in cats.items():
-            if name not in classes:
-                self._fail(f'category {cid} ({name!r}) is not in the given '
-                           f'classes ({len(classes)} names)')
-            lookup[cid] = classes.index(name)
+            lookup = {c: i for i, c in enumerate(ordered)}
+        else:
+            classes = list(self._metainfo['classes'])
+            lookup = {}
+            for cid, name in cats.items():
+                if name not in classes:
+                    self._fail(f'category {cid} ({name!r}) is not in the '
+                               f'given classes ({len(classes)} names)')
+                lookup[cid] = classes.index(name)
+        self._label_to_category = {i: c for c, i in lookup.items()}
         return lookup
+
+    def describe_label(self, label: int) -> str:
+        """``"category id <id> of <ann_file> (gt_label <label>)"`` once the
+        JSON is read, else the base description."""
+        cid = getattr(self, '_label_to_category', {}).get(label)
+        if cid is None:
+            return super().describe_label(label)
+        return f'category id {cid} of {self.ann_file} (gt_label {label})'
 
     def _to_rle(self, seg, height, width, ann_id, img_id):
         try:
@@ -233,7 +256,7 @@ class CocoWSOLDataset(BaseWSOLDataset):
             anns[img_id].append(ann)
 
         data_list = []
-        dropped = 0
+        dropped = n_clipped = n_empty = 0
         for img_id, img in images.items():
             where = f'{self.ann_file}: image id {img_id}'
             img_anns = anns.get(img_id, [])
@@ -266,20 +289,36 @@ class CocoWSOLDataset(BaseWSOLDataset):
                     self._fail(
                         f'annotation {a.get("id", "?")}: bbox width and '
                         f'height must be positive, got {a["bbox"]!r}', img_id)
-                boxes.append(
-                    check_box((x, y, x + w, y + h),
-                              f'{where}: annotation {a.get("id", "?")}',
-                              width, height, self.box_tolerance)[0])
+                box, clipped = check_box(
+                    (x, y, x + w, y + h),
+                    f'{where}: annotation {a.get("id", "?")}', width, height,
+                    self.box_tolerance)
+                boxes.append(box)
+                n_clipped += clipped
             extra = {}
+            # ``"segmentation": []`` / ``{}``: written, but no mask
+            empty = [
+                a for a in kept
+                if 'segmentation' in a and not a['segmentation']
+            ]
+            if empty and self.with_mask:
+                self._fail(
+                    f'annotation {empty[0].get("id", "?")} has an empty '
+                    f'segmentation ({empty[0]["segmentation"]!r}) but '
+                    'with_mask=True; give it a polygon or RLE, or set '
+                    'with_mask=False to ignore masks', img_id)
+            n_empty += len(empty)
             has_seg = [bool(a.get('segmentation')) for a in kept]
             if self.with_mask is not False and any(has_seg):
                 if not all(has_seg):
-                    missing = kept[has_seg.index(False)].get('id', '?')
+                    missing = kept[has_seg.index(False)]
+                    what = ('an empty segmentation' if 'segmentation'
+                            in missing else 'no segmentation')
                     self._fail(
-                        f'annotation {missing} has no segmentation while '
-                        'others of the image have one (the foreground would '
-                        'be incomplete); set with_mask=False to ignore masks',
-                        img_id)
+                        f'annotation {missing.get("id", "?")} has {what} '
+                        'while others of the image have one (the foreground '
+                        'would be incomplete); set with_mask=False to ignore '
+                        'masks', img_id)
                 extra['gt_masks_rle'] = [
                     self._to_rle(a['segmentation'], height, width,
                                  a.get('id', '?'), img_id) for a in kept
@@ -302,4 +341,12 @@ class CocoWSOLDataset(BaseWSOLDataset):
                 f'dropped {dropped} annotations whose category is not their '
                 "image's label",
                 warning=True)
+        if n_empty:
+            self._log(
+                f'{n_empty} annotations have an empty segmentation ([] or '
+                f'{{}}) in {self.ann_file}; their images get no mask '
+                f'(with_mask={self.with_mask}; with_mask=True makes it an '
+                'error)',
+                warning=True)
+        self._log_clipped(n_clipped, len(data_list))
         return data_list

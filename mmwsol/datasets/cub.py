@@ -132,6 +132,11 @@ class CUB200WSOL(BaseWSOLDataset):
             raise WSOLDataError('no classes listed', file=path)
         return names
 
+    def describe_label(self, label: int) -> str:
+        """``"class id <label + 1> of classes.txt (gt_label <label>)"``."""
+        return (f'class id {label + 1} of {self.CLASSES_FILE} '
+                f'(gt_label {label})')
+
     def _read_id_table(self, path, names, parse):
         """``{image id: (values, line)}`` of a ``"<id> <values...>"`` file."""
         table = {}
@@ -161,7 +166,9 @@ class CUB200WSOL(BaseWSOLDataset):
 
         def label(fields, line):
             value = parse_int(fields[0], 'class id', labels_file, line)
-            self._check_label(value - 1, num_classes, labels_file, line)
+            # quoted as the file numbers it (1-based), not as gt_label
+            self._check_label(value, num_classes, labels_file, line,
+                              first=1, name='class id')
             return value - 1
 
         labels = self._read_id_table(labels_file, ('image id', 'class id'),
@@ -179,7 +186,7 @@ class CUB200WSOL(BaseWSOLDataset):
         splits = self._read_id_table(split_file, ('image id', 'is_train'),
                                      is_train)
 
-        boxes = defaultdict(list)  # image id -> [(box, line)]
+        boxes = defaultdict(list)  # image id -> [(box, line, clipped)]
         names = ('image id', 'x', 'y', 'w', 'h')
         for line, text in read_text_lines(boxes_file):
             fields = split_fields(text, boxes_file, line, names)
@@ -193,10 +200,10 @@ class CUB200WSOL(BaseWSOLDataset):
                     f'h={h:g}',
                     file=boxes_file,
                     line=line)
-            box, _ = check_box((x, y, x + w, y + h),
-                               f'{boxes_file}:{line}',
-                               tolerance=self.box_tolerance)
-            boxes[img_id].append((box, line))
+            box, clipped = check_box((x, y, x + w, y + h),
+                                     f'{boxes_file}:{line}',
+                                     tolerance=self.box_tolerance)
+            boxes[img_id].append((box, line, clipped))
 
         for path, table in ((labels_file, labels), (split_file, splits),
                             (boxes_file, boxes)):
@@ -211,7 +218,7 @@ class CUB200WSOL(BaseWSOLDataset):
                     line=line)
 
         data_list = []
-        no_box = 0
+        no_box = n_clipped = 0
         want_train = self.split == 'train'
         for img_id, (rel_path, img_line) in images.items():
             for path, table in ((labels_file, labels), (split_file, splits)):
@@ -224,6 +231,7 @@ class CUB200WSOL(BaseWSOLDataset):
                 continue
             img_boxes = boxes.get(img_id, [])
             no_box += not img_boxes
+            n_clipped += sum(c for _, _, c in img_boxes)
             ann_ref = (f'{boxes_file}:{img_boxes[0][1]}'
                        if img_boxes else f'{images_file}:{img_line}')
             extra = {}
@@ -238,10 +246,13 @@ class CUB200WSOL(BaseWSOLDataset):
                     gt_label=labels[img_id][0],
                     img_id=str(img_id),
                     ann_ref=ann_ref,
-                    gt_bboxes=[b for b, _ in img_boxes],
+                    gt_bboxes=[b for b, _, _ in img_boxes],
                     **extra))
         if no_box:
             self._log(
                 f'{no_box} {self.split} images have no box in {boxes_file}',
                 warning=True)
+        # the image size is not known here: only boxes reaching left of /
+        # above the image are clipped now, the rest in LoadWSOLAnnotations
+        self._log_clipped(n_clipped, len(data_list))
         return data_list

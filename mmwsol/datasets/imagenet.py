@@ -184,6 +184,7 @@ class ImageNetWSOL(BaseWSOLDataset):
             raise WSOLDataError(
                 'no XML files in the val box folder', file=self.val_ann_dir)
         data_list = []
+        n_clipped = 0
         for name in xml_names:
             xml_path = osp.join(self.val_ann_dir, name)
             ann = parse_voc_xml(xml_path)
@@ -209,10 +210,12 @@ class ImageNetWSOL(BaseWSOLDataset):
             width = height = None
             if ann['size'] is not None:
                 width, height, _ = ann['size']
-            boxes = [
+            checked = [
                 check_box(obj['box'], f'{xml_path}:{obj["line"]}', width,
-                          height, self.box_tolerance)[0] for obj in objects
+                          height, self.box_tolerance) for obj in objects
             ]
+            boxes = [box for box, _ in checked]
+            n_clipped += sum(clipped for _, clipped in checked)
             stem = osp.splitext(name)[0]
             data_list.append(
                 self._make_record(
@@ -223,4 +226,5 @@ class ImageNetWSOL(BaseWSOLDataset):
                     gt_bboxes=boxes,
                     ori_shape=None if ann['size'] is None else
                     (height, width)))
+        self._log_clipped(n_clipped, len(data_list))
         return data_list

@@ -10,7 +10,9 @@ Box tolerance (the same rule at load time and in
 ``x0, y0, x1, y1`` must have ``x1 > x0`` and ``y1 > y0``; a coordinate that
 overshoots the image (``< 0`` or ``> W`` / ``> H``) by at most ``tolerance``
 pixels (default 1) is clipped to the border, anything further out is an
-error.
+error. Clipped boxes are counted (:func:`check_and_clip_boxes` returns the
+number, :func:`check_box` a flag) and logged: once per dataset build for
+those clipped at load time, by ``LoadWSOLAnnotations`` for the others.
 """
 import contextlib
 import contextvars

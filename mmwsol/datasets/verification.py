@@ -29,7 +29,9 @@ from mmengine.dataset import BaseDataset
 from mmengine.utils import track_parallel_progress, track_progress
 
 from mmwsol.registry import DATASETS
-from .transforms.loading import LoadImageFromFile, LoadWSOLAnnotations
+from .build_checks import build_checks_off
+from .transforms.loading import (LoadImageFromFile, LoadWSOLAnnotations,
+                                 mask_size_problem)
 from .utils import BOX_TOLERANCE, WSOLDataError, skipping_lines
 
 __all__ = ['DataProblem', 'verify_dataset', 'build_dataset_past_errors']
@@ -148,17 +150,6 @@ def _configured(dataset, kinds: Tuple[type, ...]):
     return None
 
 
-def _same_aspect(mask_shape, image_shape) -> bool:
-    """Whether a ``(h, w)`` mask covers an ``(H, W)`` image: the same size,
-    or a scaled copy (``h / w = H / W`` up to a pixel of rounding), which
-    :class:`LoadWSOLAnnotations` resizes to the image (OpenImages ships
-    masks at their own resolution)."""
-    (mh, mw), (h, w) = mask_shape, image_shape
-    if (mh, mw) == (h, w):
-        return True
-    return abs(mh * w / mw - h) <= max(1.0, h / mh)
-
-
 class RecordChecker:
     """Loads one record's image and masks as the dataset's pipeline would
     and returns its problems (picklable, for worker processes).
@@ -195,6 +186,8 @@ class RecordChecker:
             LoadImageFromFile(ignore_empty=False, **options),
             LoadWSOLAnnotations(
                 box_tolerance=tolerance,
+                mask_size_mismatch=getattr(annotations,
+                                           'mask_size_mismatch', 'scaled'),
                 backend_args=options.get('backend_args')))
 
     def __call__(self, record: dict) -> List[DataProblem]:
@@ -220,13 +213,15 @@ class RecordChecker:
         if record.get('ignore_path'):
             paths.append(record['ignore_path'])
         for path in paths:
-            message = self._mask_problem(path, shape)
+            message = self._mask_problem(path, shape,
+                                         record.get('img_path'))
             if message:
                 where = f'{path} (annotation {ann_ref})' if ann_ref else path
                 problems.append(DataProblem(where=where, message=message))
         return problems
 
-    def _mask_problem(self, path: str, shape) -> Optional[str]:
+    def _mask_problem(self, path: str, shape,
+                      image: Optional[str] = None) -> Optional[str]:
         try:
             data = fileio.get(
                 path, backend_args=self.annotation_checker.backend_args)
@@ -238,10 +233,11 @@ class RecordChecker:
             return f'cannot read the mask ({type(exc).__name__}: {exc})'
         if mask is None:
             return 'cannot read the mask (corrupt or not an image)'
-        if shape is not None and not _same_aspect(mask.shape[:2], shape):
-            return (f'the mask is {tuple(mask.shape[:2])} (h, w) but its '
-                    f'image is {tuple(shape)}: another aspect ratio, so not '
-                    'a mask of this image')
+        if shape is not None:
+            # LoadWSOLAnnotations' rule (mask_size_mismatch)
+            return mask_size_problem(
+                mask.shape[:2], shape,
+                self.annotation_checker.mask_size_mismatch, image)
         return None
 
 
@@ -256,9 +252,10 @@ def verify_dataset(dataset: Union[BaseDataset, dict, ConfigDict],
     truncated or corrupt files), has the size the annotation states where
     it states one (``ori_shape``) and holds the record's boxes (the rule
     of :class:`LoadWSOLAnnotations`); every mask file (``mask_paths``,
-    ``ignore_path``) decodes and has the image's size or a scaled copy of
-    it (same aspect ratio: resized by the pipeline, as OpenImages' masks);
-    every COCO RLE decodes and has the image's size.
+    ``ignore_path``) decodes and has a size the pipeline accepts (its
+    ``LoadWSOLAnnotations``' ``mask_size_mismatch``; by default the
+    image's size or a scaled copy of it, as OpenImages' masks); every COCO
+    RLE decodes and has the image's size.
 
     Args:
         dataset (BaseDataset | dict): a built dataset (its annotations
@@ -273,6 +270,13 @@ def verify_dataset(dataset: Union[BaseDataset, dict, ConfigDict],
         list[DataProblem]: annotation problems first, then those of the
         records in dataset order; empty when all is well.
     """
+    # the datasets' own build-time check (``verify``) is off: every image
+    # is checked here, each problem reported on its own
+    with build_checks_off():
+        return _verify(dataset, num_workers, progress)
+
+
+def _verify(dataset, num_workers: int, progress: bool) -> List[DataProblem]:
     problems: List[DataProblem] = []
     if isinstance(dataset, dict):
         dataset, problems = build_dataset_past_errors(dataset)

@@ -133,7 +133,8 @@ class WSOLMetadataDataset(BaseWSOLDataset):
                     file=labels_file,
                     line=line)
             if num_classes is not None:
-                self._check_label(label, num_classes, labels_file, line)
+                self._check_label(label, num_classes, labels_file, line,
+                                  first=0)
             if img_id not in image_ids:
                 skipped[labels_file] += 1
                 continue
@@ -164,6 +165,7 @@ class WSOLMetadataDataset(BaseWSOLDataset):
         boxes = defaultdict(list)  # image_id -> [(box, line)]
         masks = defaultdict(list)  # image_id -> [(mask path, line)]
         ignores = {}  # image_id -> (ignore path, line)
+        n_clipped = 0  # boxes of images_ids.txt's images clipped to it
         kind = None
         box_names = ('image_id', 'x0', 'y0', 'x1', 'y1')
         mask_names = ('image_id', 'mask_path', 'ignore_path')
@@ -186,12 +188,13 @@ class WSOLMetadataDataset(BaseWSOLDataset):
                     for v, n in zip(fields[1:], box_names[1:])
                 ]
                 h, w = sizes.get(img_id, (None, None))
-                box, _ = check_box(box, f'{loc_file}:{line}', w, h,
-                                   self.box_tolerance)
+                box, clipped = check_box(box, f'{loc_file}:{line}', w, h,
+                                         self.box_tolerance)
                 if img_id not in image_ids:
                     skipped[loc_file] += 1
                     continue
                 boxes[img_id].append((box, line))
+                n_clipped += clipped
             else:
                 img_id, mask_path, ignore_path = split_fields(
                     text, loc_file, line, mask_names, ',')
@@ -266,7 +269,13 @@ class WSOLMetadataDataset(BaseWSOLDataset):
                 f'{no_loc} of {len(image_ids)} images have no row in '
                 f'{loc_file}',
                 warning=True)
+        self._log_clipped(n_clipped, len(data_list))
         return data_list
+
+    def describe_label(self, label: int) -> str:
+        """``"label <label> of class_labels.txt (0-based)"``: the file's
+        labels are the ``gt_label``."""
+        return f'label {label} of class_labels.txt (0-based)'
 
     def extra_repr(self):
         return [

@@ -13,8 +13,8 @@ import torch
 from localizer_fixtures import (CLASSES, LOWCAM_CFG, REPO_ROOT,
                                 make_localizer_files)
 
-from mmwsol.apis import (LocalizationInferencer, ModelHub, get_model,
-                         inference_localizer, list_models)
+from mmwsol.apis import (InputError, LocalizationInferencer, ModelHub,
+                         get_model, inference_localizer, list_models)
 from mmwsol.apis import model as model_module
 from mmwsol.visualization import DEFAULT_MIN_SIZE, PRED_COLOR, upscale_factor
 
@@ -263,6 +263,46 @@ def test_bad_inputs_name_the_image(files, cam):
         cam(good, batch_size=0)
     with pytest.raises(ValueError, match='unknown argument'):
         cam(good, out_dir='x')
+
+
+def test_on_error_skip_predicts_the_readable_inputs(files, cam, tmp_path):
+    """``on_error='skip'``: the readable inputs are predicted, drawn and
+    written as without the bad ones; each bad one is an InputError in its
+    place, with the file and what is wrong."""
+    missing = str(files['root'] / 'missing.png')
+    inputs = [files['image'], files['broken'], missing,
+              np.zeros((8, 8, 2), np.uint8), files['wide']]
+    show_dir, pred_dir = tmp_path / 'pics', tmp_path / 'preds'
+    results = cam(inputs, batch_size=2, on_error='skip',
+                  show_dir=str(show_dir), pred_out_dir=str(pred_dir))
+    assert len(results) == 5
+    alone = cam([files['image'], files['wide']])
+    for got, want in zip([results[0], results[4]], alone):
+        assert got['img_path'] == want['img_path']
+        # (batched differently: float rounding)
+        np.testing.assert_allclose(got['pred_bbox'], want['pred_bbox'],
+                                   rtol=1e-5)
+        np.testing.assert_allclose(got['score_map'], want['score_map'],
+                                   rtol=1e-4, atol=1e-7)
+    broken, gone, array = results[1:4]
+    assert all(isinstance(r, InputError) for r in (broken, gone, array))
+    assert (broken.index, broken.img_path) == (1, files['broken'])
+    assert broken.reason.startswith(
+        'cannot read the image (corrupt or not an image')
+    assert str(broken) == f'{files["broken"]}: {broken.reason}'
+    assert str(gone) == f'{missing}: file not found'
+    assert array.img_path is None and str(array).startswith(
+        'image 3: an array must be H x W x 3')
+    # pictures and JSON of the readable images only
+    assert sorted(p.name for p in show_dir.iterdir()) == ['obj.png',
+                                                          'wide.png']
+    assert sorted(p.name for p in pred_dir.iterdir()) == ['obj.json',
+                                                          'wide.json']
+    # the default still raises, before any result
+    with pytest.raises(ValueError, match='broken.png: cannot read'):
+        cam(inputs)
+    with pytest.raises(ValueError, match="on_error must be one of"):
+        cam(inputs, on_error='ignore')
 
 
 def test_bad_checkpoints(files, tmp_path):

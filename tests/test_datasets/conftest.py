@@ -1,3 +1,3 @@
 """Fixtures of tests/test_datasets (defined in wsol_data_fixtures.py)."""
-from wsol_data_fixtures import (make_coco, make_cub, make_imagenet,  # noqa
-                                make_metadata)
+from wsol_data_fixtures import (log_text, make_coco, make_cub,  # noqa
+                                make_imagenet, make_metadata)

@@ -121,7 +121,8 @@ def test_cub_missing_annotation_file(make_cub):
 
 def test_cub_missing_image(make_cub):
     root = make_cub(skip_images=(3, ))
-    ds = CUB200WSOL(root, split='train')
+    # the pipeline's error (building checks it too: test_build_checks.py)
+    ds = CUB200WSOL(root, split='train', verify='none')
     with pytest.raises(WSOLDataError) as exc:
         load(ds.get_data_info(1))
     msg = str(exc.value)
@@ -154,12 +155,13 @@ def test_cub_corrupt_image(make_cub):
         # negative width -> x1 < x0, line 4
         ('bounding_boxes.txt', '1 4 5 20 10\n2 10 0 30 40\n3 0 0 30 30\n'
          '4 1 2 -3 4\n', 4, 'must be positive'),
-        # label 7 of 3 classes on line 4
+        # class id 7 of 3 classes on line 4, quoted 1-based as the file
         ('image_class_labels.txt', '1 1\n2 1\n3 2\n4 7\n', 4,
-         'outside the class list'),
-        # class id 0 (1-based file) -> label -1 on line 1
+         'class id 7 is outside 1 ... 3 (3 classes; '
+         'image_class_labels.txt numbers them from 1)'),
+        # class id 0 (1-based file) on line 1: quoted as 0, not as -1
         ('image_class_labels.txt', '1 0\n2 1\n3 2\n4 3\n', 1,
-         'outside the class list'),
+         'class id 0 is outside 1 ... 3 (3 classes'),
         ('train_test_split.txt', '1 1\n2 0\n3 2\n4 0\n', 3,
          'is_train must be 0 or 1'),
         ('images.txt', '1 001.Alpha/Alpha_0001.jpg\nx 001.Alpha/b.jpg\n', 2,

@@ -108,7 +108,8 @@ def test_empty_localization_train_split_and_proxy(make_metadata, tmp_path):
     'kind, name, text, line, words',
     [
         ('box', 'class_labels.txt', 'test/c0/a.jpg,0\ntest/c0/b.jpg,0\n'
-         'test/c1/c.jpg,2\n', 3, 'outside the class list'),
+         'test/c1/c.jpg,2\n', 3, 'label 2 is outside 0 ... 1 (2 classes; '
+         'class_labels.txt numbers them from 0)'),
         ('box', 'class_labels.txt', 'test/c0/a.jpg,0\ntest/c0/b.jpg 0\n'
          'test/c1/c.jpg,1\n', 2, 'expected 2 fields'),
         ('box', 'class_labels.txt', 'test/c0/a.jpg,0\ntest/c0/b.jpg,zero\n'

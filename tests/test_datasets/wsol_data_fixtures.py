@@ -269,3 +269,17 @@ def make_coco(tmp_path):
         return str(root)
 
     return make
+
+
+# ---------------------------------------------------------------- logs
+@pytest.fixture
+def log_text(tmp_path):
+    """``log_text()``: what was logged with ``logger='current'`` (the
+    datasets' ``_log``, mmengine ``print_log``) since the fixture was made:
+    an ``MMLogger`` of the test's own, writing to a file, is the latest
+    instance, so it is the current logger."""
+    from mmengine.logging import MMLogger
+    path = tmp_path / 'test_log.txt'
+    MMLogger.get_instance(f'test_datasets_{tmp_path.name}',
+                          log_file=str(path))
+    return lambda: path.read_text() if path.exists() else ''

@@ -89,8 +89,32 @@ def test_exact_refuses_fewer_classes_and_differing_class_lists():
         metainfo=dict(classes=['c0', 'dog', 'c2']), data_root='val/'))
     with pytest.raises(ValueError) as err:
         hook.before_val(runner)
-    assert "class 1: 'dog' vs 'c1'" in str(err.value)
+    assert ("gt_label 1 (0-based): 'dog' vs gt_label 1 (0-based): 'c1'"
+            in str(err.value))
     assert 'val dataset' in str(err.value)
+
+
+def test_differing_class_lists_quote_the_files_numbering():
+    """CUB numbers classes from 1 in classes.txt: the second class
+    (gt_label 1) is quoted as class id 2 of classes.txt."""
+
+    def cub_like(classes, root):
+        return SimpleNamespace(
+            metainfo=dict(classes=classes), data_root=root,
+            describe_label=lambda label: f'class id {label + 1} of '
+            f'classes.txt (gt_label {label})')
+
+    runner = fake_runner(num_model=3, num_data=3)
+    runner.train_dataloader = SimpleNamespace(
+        dataset=cub_like(['a', 'b', 'c'], 'train/'))
+    runner.val_dataloader = SimpleNamespace(
+        dataset=cub_like(['a', 'x', 'c'], 'val/'))
+    hook = ClassCountCheckHook(exact=True)
+    hook.before_train(runner)
+    with pytest.raises(ValueError) as err:
+        hook.before_val(runner)
+    assert ("(class id 2 of classes.txt (gt_label 1): 'x' vs class id 2 of "
+            "classes.txt (gt_label 1): 'b')" in str(err.value))
 
 
 def test_message_names_the_variable_and_the_keys(tmp_path):

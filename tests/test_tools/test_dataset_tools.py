@@ -199,22 +199,32 @@ def test_browse_dataset_original_and_pipeline(tmp_path, tool_env,
 
 
 # ---------------------------------------------------------- verify_dataset
+def truncate_image(root, image_id):
+    """Make image ``image_id`` of the CUB folder ``root`` a truncated JPEG
+    (the first half of its encoding: it exists, is not empty and does not
+    decode), renamed to ``.jpg`` in images.txt. Returns its path."""
+    images_file = osp.join(root, 'images.txt')
+    lines = open(images_file).read().splitlines()
+    rel = lines[image_id - 1].split()[1]
+    image = cv2.imread(osp.join(root, 'images', rel))
+    jpeg = cv2.imencode('.jpg', image)[1].tobytes()
+    rel_jpg = rel[:-4] + '.jpg'
+    os.remove(osp.join(root, 'images', rel))
+    with open(osp.join(root, 'images', rel_jpg), 'wb') as f:
+        f.write(jpeg[:len(jpeg) // 2])
+    lines[image_id - 1] = f'{image_id} {rel_jpg}'
+    with open(images_file, 'w') as f:
+        f.write('\n'.join(lines) + '\n')
+    return osp.join(root, 'images', rel_jpg)
+
+
 def break_copy(clean, broken):
     """Copy ``clean``, then: image 1 becomes a truncated JPEG, image 3 is
     deleted, line 5 of bounding_boxes.txt is malformed. Returns the three
     paths / places the report must name."""
     shutil.copytree(clean, broken)
+    truncated = truncate_image(broken, 1)
     lines = open(osp.join(broken, 'images.txt')).read().splitlines()
-    rel1 = lines[0].split()[1]
-    image = cv2.imread(osp.join(broken, 'images', rel1))
-    jpeg = cv2.imencode('.jpg', image)[1].tobytes()
-    rel1_jpg = rel1[:-4] + '.jpg'
-    with open(osp.join(broken, 'images', rel1_jpg), 'wb') as f:
-        f.write(jpeg[:len(jpeg) // 2])
-    os.remove(osp.join(broken, 'images', rel1))
-    lines[0] = f'1 {rel1_jpg}'
-    with open(osp.join(broken, 'images.txt'), 'w') as f:
-        f.write('\n'.join(lines) + '\n')
     rel3 = lines[2].split()[1]
     os.remove(osp.join(broken, 'images', rel3))
     boxes_file = osp.join(broken, 'bounding_boxes.txt')
@@ -222,8 +232,7 @@ def break_copy(clean, broken):
     box_lines[4] = '5 10.0 abc 20 30'
     with open(boxes_file, 'w') as f:
         f.write('\n'.join(box_lines) + '\n')
-    return (osp.join(broken, 'images', rel1_jpg),
-            osp.join(broken, 'images', rel3), f'{boxes_file}:5')
+    return (truncated, osp.join(broken, 'images', rel3), f'{boxes_file}:5')
 
 
 def test_verify_dataset_reports_every_problem(tmp_path, tool_env,
@@ -261,3 +270,44 @@ def test_verify_dataset_reports_every_problem(tmp_path, tool_env,
     assert f'annotation {boxes_file}:3' in line and 'not found' in line
     for problem in problems:  # also printed
         assert problem in proc.stdout
+
+
+# ------------------------------------------------- train.py on bad images
+@pytest.mark.parametrize('damage', ['truncated', 'missing'])
+def test_train_with_a_bad_image_ends_in_one_error_line(
+        tmp_path, tool_env, repo_root, synthetic_root, damage):
+    """train.py exits 1 with one ``error:`` line naming the image and its
+    annotation line, no traceback. A missing image is found when the
+    dataset is built (``verify='exists'``), before any iteration; a
+    truncated one (it exists and is not empty) in a DataLoader worker."""
+    root = str(tmp_path / 'data')
+    shutil.copytree(synthetic_root, root)
+    train_ids = [
+        int(i) for i, is_train in read_table(
+            osp.join(root, 'train_test_split.txt')).items()
+        if is_train == '1'
+    ]
+    image_id = train_ids[3]
+    boxes = osp.join(root, 'bounding_boxes.txt')
+    if damage == 'truncated':
+        bad = truncate_image(root, image_id)
+        expected = (f'error: {bad} (annotation {boxes}:{image_id}): cannot '
+                    'read the image')
+    else:
+        rel = read_table(osp.join(root, 'images.txt'))[str(image_id)]
+        bad = osp.join(root, 'images', rel)
+        os.remove(bad)
+        expected = (f"error: SyntheticWSOL (split 'train'): 1 of the "
+                    f'{len(train_ids)} images is missing or empty: {bad} '
+                    f'(annotation {boxes}:{image_id}): image file not found')
+    proc = run([
+        'tools/train.py', CAM, '--work-dir', tmp_path / 'work',
+        '--cfg-options', 'train_cfg.max_epochs=1', 'param_scheduler.end=1',
+        'train_dataloader.num_workers=2',
+        'train_dataloader.persistent_workers=False'
+    ] + data_root_options(root), tool_env, repo_root, expect_rc=1)
+    assert 'Traceback' not in proc.stderr, proc.stderr[-3000:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(expected), last
+    if damage == 'missing':  # before the first iteration
+        assert 'Epoch(train)' not in proc.stdout + proc.stderr

@@ -14,7 +14,10 @@ config's test dataset too; with ``--compare``, the pictures of all models
 in labelled panels; with ``--grid``, all of them in one PNG too. Images
 whose short side is under ``--min-size`` (320 px) are upscaled first.
 Folders are searched recursively for
-.jpg/.jpeg/.png/.bmp/.tif/.tiff/.webp files.
+.jpg/.jpeg/.png/.bmp/.tif/.tiff/.webp files. An image that cannot be read
+(missing, truncated, not an image) does not stop the others: their
+pictures are written, then one ``error: <path>: <reason>`` line per bad
+image is printed (stderr) and the exit status is 1.
 """
 import argparse
 import os
@@ -24,7 +27,7 @@ import sys
 import cv2
 import mmcv
 
-from mmwsol.apis import (IMAGE_SUFFIXES, LocalizationInferencer,
+from mmwsol.apis import (IMAGE_SUFFIXES, InputError, LocalizationInferencer,
                          draw_localization_result, list_images, output_names)
 from mmwsol.engine.checkpoint import CheckpointReadError
 from mmwsol.registry import DATASETS
@@ -141,9 +144,19 @@ def main(argv=None):
     labels = args.labels or default_labels(models, configs)
     visualizer = LocalizationVisualizer(name='vis_localization_tool')
     results = [
-        inferencer(files, batch_size=args.batch_size, normalize_map=True)
+        inferencer(
+            files,
+            batch_size=args.batch_size,
+            normalize_map=True,
+            on_error='skip')
         for inferencer in inferencers
     ]
+    # an image any model could not read: reported, not drawn
+    errors = {}
+    for res in results:
+        for item in res:
+            if isinstance(item, InputError):
+                errors.setdefault(item.index, item)
     annotations = test_set_annotations(models[0].cfg) if args.gt else {}
     if args.gt and not any(
             osp.realpath(f) in annotations for f in files):
@@ -152,6 +165,8 @@ def main(argv=None):
     os.makedirs(args.out_dir, exist_ok=True)
     grid = []
     for i, (path, name) in enumerate(zip(files, output_names(files))):
+        if i in errors:
+            continue
         gt_bboxes, gt_label = annotations.get(osp.realpath(path),
                                               (None, None))
         pictures = [
@@ -176,14 +191,21 @@ def main(argv=None):
             + ' '.join(f'{v:.0f}' for v in res[i]['pred_bbox'])
             for label, res in zip(labels, results))
         print(f'{out_file}  {summary}')
-    if args.grid:
-        picture = labelled_grid(grid, labels * len(files),
+    if args.grid and grid:
+        picture = labelled_grid(grid, labels * (len(grid) // len(models)),
                                 args.grid_columns or len(models))
         os.makedirs(osp.dirname(osp.abspath(args.grid)), exist_ok=True)
         # the smallest lossless PNG (for documentation)
         mmcv.imwrite(picture[..., ::-1], args.grid,
                      [cv2.IMWRITE_PNG_COMPRESSION, 9])
-        print(f'{args.grid}  {len(files)} images x {len(models)} models')
+        print(f'{args.grid}  {len(grid) // len(models)} images x '
+              f'{len(models)} models')
+    if errors:
+        print(f'{len(errors)} of the {len(files)} images could not be read:',
+              file=sys.stderr)
+        for index in sorted(errors):
+            print(f'error: {errors[index]}', file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == '__main__':

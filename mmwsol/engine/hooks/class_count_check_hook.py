@@ -26,6 +26,15 @@ def dataset_description(dataset) -> str:
     return f'{type(dataset).__name__}' + (f' at {where}' if where else '')
 
 
+def label_description(dataset, label: int) -> str:
+    """``gt_label`` ``label`` as the dataset's files number it (its
+    ``describe_label``, e.g. CUB: ``"class id 2 of classes.txt (gt_label
+    1)"``), else ``"gt_label 1 (0-based)"``."""
+    describe = getattr(dataset, 'describe_label', None)
+    return describe(label) if callable(describe) else \
+        f'gt_label {label} (0-based)'
+
+
 def class_count_keys(cfg, num_model: int) -> List[str]:
     """Dotted keys of ``cfg`` that hold the model's class count: every
     ``*.num_classes`` equal to ``num_model`` under ``model`` and the
@@ -146,7 +155,7 @@ class ClassCountCheckHook(Hook):
     def __init__(self, exact: bool = False) -> None:
         self.exact = exact
         self._checked = set()
-        self._first = None  # (where, classes) of the first dataset seen
+        self._first = None  # (where, classes, dataset) of the first one
 
     def _check(self, runner, loader, mode: str) -> None:
         dataset = getattr(loader, 'dataset', None)
@@ -173,17 +182,20 @@ class ClassCountCheckHook(Hook):
         if not self.exact:
             return
         if self._first is None:
-            self._first = (where, tuple(classes))
+            self._first = (where, tuple(classes), dataset)
         elif tuple(classes) != self._first[1]:
-            first_where, first = self._first
+            first_where, first, first_dataset = self._first
             diff = next(i for i, (a, b) in enumerate(zip(first, classes))
                         if a != b)
+            # each label in its dataset's own numbering (CUB: 1-based)
+            this_label = label_description(dataset, diff)
+            first_label = label_description(first_dataset, diff)
             raise ValueError(
                 f'ClassCountCheckHook: {where} and {first_where} have '
-                f'different class lists (class {diff}: {classes[diff]!r} '
-                f'vs {first[diff]!r}), so the same label would mean two '
-                'classes; give every split the same categories (same ids '
-                'and names).')
+                f'different class lists ({this_label}: {classes[diff]!r} '
+                f'vs {first_label}: {first[diff]!r}), so the same label '
+                'would mean two classes; give every split the same '
+                'categories (same ids and names).')
 
     def before_train(self, runner) -> None:
         self._check(runner, runner.train_dataloader, 'train')
