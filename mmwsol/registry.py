@@ -5,6 +5,7 @@ and falls back to mmpretrain's (``VGG``, ``ResNet``, ``ImageClassifier``,
 ``UniversalVisualizer``, ...) and then mmengine's. ``locations`` makes the
 registries import the modules that fill them on first use.
 """
+from mmpretrain.registry import BATCH_AUGMENTS as MMPRETRAIN_BATCH_AUGMENTS
 from mmpretrain.registry import DATA_SAMPLERS as MMPRETRAIN_DATA_SAMPLERS
 from mmpretrain.registry import DATASETS as MMPRETRAIN_DATASETS
 from mmpretrain.registry import EVALUATORS as MMPRETRAIN_EVALUATORS
@@ -35,7 +36,7 @@ __all__ = [
     'OPTIMIZERS', 'OPTIM_WRAPPERS', 'OPTIM_WRAPPER_CONSTRUCTORS',
     'PARAM_SCHEDULERS', 'DATASETS', 'DATA_SAMPLERS', 'TRANSFORMS', 'MODELS',
     'MODEL_WRAPPERS', 'WEIGHT_INITIALIZERS', 'TASK_UTILS', 'METRICS',
-    'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS'
+    'EVALUATORS', 'VISUALIZERS', 'VISBACKENDS', 'BATCH_AUGMENTS'
 ]
 
 
@@ -70,6 +71,8 @@ MODEL_WRAPPERS = _child('model_wrapper', MMPRETRAIN_MODEL_WRAPPERS, 'models')
 WEIGHT_INITIALIZERS = _child('weight initializer',
                              MMPRETRAIN_WEIGHT_INITIALIZERS, 'models')
 TASK_UTILS = _child('task util', MMPRETRAIN_TASK_UTILS, 'models')
+# mmpretrain's CutMix / Mixup of a classifier's train_cfg.augments
+BATCH_AUGMENTS = _child('batch augment', MMPRETRAIN_BATCH_AUGMENTS, 'models')
 
 # evaluation
 METRICS = _child('metric', MMPRETRAIN_METRICS, 'evaluation')

@@ -9,7 +9,8 @@ from mmengine.config import Config
 from modelindex.load_model_index import load
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-INDEXED_FOLDERS = ('cam', 'lowcam', 'evaluator', 'pretrain')
+INDEXED_FOLDERS = ('cam', 'lowcam', 'acol', 'adl', 'bas', 'post_hoc_cam',
+                   'cutmix', 'spg', 'evaluator', 'pretrain')
 WSOL = 'Weakly Supervised Object Localization'
 
 
@@ -75,7 +76,8 @@ def test_collections_name_paper_and_code():
     index = load(osp.join(REPO, 'model-index.yml'))
     collections = {c.name: c for c in index.collections}
     assert set(collections) == {
-        'CAM', 'LowCAM', 'LowCAM evaluator', 'Synthetic pretraining'}
+        'CAM', 'ACoL', 'ADL', 'BAS', 'LowCAM', 'LowCAM evaluator',
+        'Synthetic pretraining', 'Post-hoc CAM', 'CutMix', 'SPG'}
     for collection in collections.values():
         assert collection.paper['Title'] and collection.paper['URL']
         assert collection.code['URL'].startswith('https://github.com/')

@@ -15,10 +15,11 @@ from mmwsol.structures import (BOX_MODES, WSOLDataSample,
                                boxes_from_score_maps, normalize_score_maps)
 from mmwsol.utils import check_choice
 from ..utils.localization_predictions import set_localization_predictions
+from ..utils.map_classes import MAP_CLASS_CHOICES, map_classes
 
 #: which class's map ``predict`` returns: the ground-truth class where the
 #: sample has one (wsolevaluation's choice), or always the top-1 class.
-CAM_CLASSES = ('gt', 'pred')
+CAM_CLASSES = MAP_CLASS_CHOICES
 
 
 @MODELS.register_module()
@@ -47,9 +48,9 @@ class CAM(ImageClassifier):
     box of the cells above ``test_cfg['box_threshold']`` of the min-max
     normalised map (:func:`~mmwsol.structures.boxes_from_score_maps`,
     ``box_mode`` default ``'cover'``), clipped to ``img_shape``. ``c`` is
-    the sample's ``gt_label`` when ``cam_class='gt'`` (the default, as wsolevaluation,
-    which scores the GT class's map) and the sample has one, else the
-    top-1 predicted class.
+    the sample's ``gt_label`` when ``cam_class='gt'`` (the default, as
+    wsolevaluation, which scores the GT class's map) and the sample has
+    one, else the top-1 predicted class (:func:`map_classes`).
 
     Args:
         backbone (dict): mmpretrain backbone; its last output is used.
@@ -125,18 +126,24 @@ class CAM(ImageClassifier):
             return x
         return self.head.pre_logits(x)
 
-    def class_activation_maps(self, feats: torch.Tensor,
-                              classes: torch.Tensor) -> torch.Tensor:
+    def class_activation_maps(self,
+                              feats: torch.Tensor,
+                              classes: torch.Tensor,
+                              fc: Optional[nn.Linear] = None) -> torch.Tensor:
         """``M_c`` for one class per sample.
 
         Args:
             feats (Tensor): ``A``, ``B x D x h x w``.
             classes (Tensor): ``(B,)`` class indices.
+            fc (nn.Linear, optional): the ``D -> C`` layer whose weights
+                weigh ``A``; ``head.fc`` when None (a method with several
+                classifiers, e.g. ACoL's two branches, passes each one's).
 
         Returns:
             Tensor: ``B x h x w``.
         """
-        weights = self.head.fc.weight[classes]  # B x D
+        fc = self.head.fc if fc is None else fc
+        weights = fc.weight[classes]  # B x D
         return (weights[:, :, None, None] * feats).mean(dim=1)
 
     def predict(self,
@@ -150,20 +157,7 @@ class CAM(ImageClassifier):
         pred = scores.argmax(dim=1)
         if data_samples is None:
             data_samples = [WSOLDataSample() for _ in range(inputs.size(0))]
-        classes = pred
-        if self.cam_class == 'gt':
-            has_gt = [
-                'gt_label' in s and s.gt_label.numel() > 0
-                for s in data_samples
-            ]
-            if any(has_gt):
-                gt = torch.tensor(
-                    [
-                        int(s.gt_label.reshape(-1)[0]) if h else -1
-                        for s, h in zip(data_samples, has_gt)
-                    ],
-                    device=pred.device)
-                classes = torch.where(gt >= 0, gt, pred)
+        classes = map_classes(data_samples, pred, self.cam_class)
         cams = self.class_activation_maps(feats, classes).detach().float()
         in_h, in_w = inputs.shape[-2:]
         boxes = boxes_from_score_maps(
