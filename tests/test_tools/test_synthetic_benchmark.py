@@ -136,3 +136,27 @@ def test_run_tool_echoes_progress_and_keeps_the_whole_log(tmp_path, capsys):
             '12/02 - mmengine - INFO - Epoch(test) [ 4/16]  eta: 0:01\n')
     bench.run_tool(['-c', script], str(log), echo=False)
     assert len(capsys.readouterr().out.splitlines()) == 2  # command, time
+
+
+def test_every_method_by_default_and_post_hoc_scores_the_cam(tmp_path):
+    from mmengine.config import Config
+    args = bench.parse_args([])
+    assert {'acol', 'adl', 'cutmix', 'spg', 'bas', 'gradcam',
+            'scorecam'} <= set(args.methods)
+    for method in args.methods:  # every config of every setting exists
+        for config in bench.METHODS[method][1].values():
+            assert osp.isfile(osp.join(bench.REPO_ROOT, config)), config
+    path = bench.evaluation_config('scorecam', 'scratch', 'test',
+                                   str(tmp_path), calibration='/c')
+    cfg = Config.fromfile(path)
+    assert cfg.model.type == 'PostHocCAM' and cfg.model.method == 'scorecam'
+    assert cfg.model.classifier.type == 'CAM'
+    text = bench.times_table(
+        {'scratch': {'bas': {0: 100.0, 1: 120.4}, 'cam': {0: 50.0}}},
+        {'scratch': {'bas': {0: 20.0, 1: None}, 'gradcam': {0: 9.6},
+                     'cam': {0: 10.0}}},
+        ['cam', 'bas', 'gradcam'], ['scratch'])
+    assert '| CAM | from scratch | 50 | 10 |' in text
+    assert '| BAS | from scratch | 100-120 | 20 |' in text
+    assert ("| Grad-CAM (post hoc, CAM) | from scratch | none (the CAM's "
+            'checkpoint) | 10 |') in text

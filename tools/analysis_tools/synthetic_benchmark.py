@@ -1,10 +1,11 @@
-"""CAM vs LowCAM (vs Hide-and-Seek) on the embedded synthetic benchmark,
-from scratch and fine-tuned from the pretrained backbone, over seeds, under
-both protocols with oracle and calibrated thresholds, on 2 CPU cores with
-the project's own tools.
+"""Every method (CAM, LowCAM, Hide-and-Seek, ACoL, ADL, CutMix, SPG, BAS and
+the post-hoc maps of the CAM) on the embedded synthetic benchmark, from
+scratch and fine-tuned from the pretrained backbone, over seeds, under both
+protocols with oracle and calibrated thresholds, on 2 CPU cores with the
+project's own tools.
 
     python tools/analysis_tools/synthetic_benchmark.py \
-        [--seeds 0 1 2] [--methods cam lowcam hide_and_seek] \
+        [--seeds 0 1 2] [--methods cam lowcam hide_and_seek acol ...] \
         [--settings scratch pretrained] \
         [--work-dir work_dirs/synthetic_benchmark] [--generator KEY=VALUE ...]
 
@@ -20,7 +21,11 @@ seed) it runs, as a user would:
    CAM config trained with the same seed, so it is what a separate
    ``tools/train.py`` of the CAM config gives (without LowCAM, CAM is
    trained on its own);
-2. ``tools/train.py`` on the Hide-and-Seek project config (8 epochs);
+2. ``tools/train.py`` on the Hide-and-Seek project config and on the
+   ACoL, ADL, CutMix, SPG and BAS configs (each the tiny CAM plus the
+   method: same data, backbone, 8-epoch schedule, seed); the post-hoc maps
+   (Grad-CAM, ..., Eigen-CAM: ``configs/post_hoc_cam`` with
+   ``model.method``) are not trained, they score the CAM's checkpoint;
 3. per model two ``tools/test.py`` runs, each scoring the maps with four
    metrics at once (wsolevaluation: MaxBoxAcc, MaxBoxAccV2, PxAP; ORNet:
    GT-known Loc, Top-1 Loc, with LowCAM's p^a as it is and CAM maps min-max
@@ -35,8 +40,8 @@ training and test run (and the progress bar of the dataset generation on
 first use) is echoed to the console (``--quiet``: not), the whole output of
 each run goes to its ``train_stdout.log`` / ``test_stdout.log``. The table
 (mean and sample standard deviation over seeds, and every seed) is
-printed and written to ``<work-dir>/results.md``; the figures and training
-times to ``results.json``.
+printed with the wall seconds of every training and test and written to
+``<work-dir>/results.md``; the figures and times to ``results.json``.
 """
 import argparse
 import glob
@@ -70,6 +75,29 @@ METHODS = {
         'hide_and_seek_cam_tiny_synthetic_pretrained.py',
     }),
 }
+# the rest of the field's methods, each exactly the tiny CAM plus itself
+for _key, _name in (('acol', 'ACoL'), ('adl', 'ADL'), ('cutmix', 'CutMix'),
+                    ('spg', 'SPG'), ('bas', 'BAS')):
+    METHODS[_key] = (_name, {
+        'scratch': f'configs/{_key}/{_key}_tiny_synthetic.py',
+        'pretrained': f'configs/{_key}/{_key}_tiny_synthetic_pretrained.py',
+    })
+#: post-hoc maps (PostHocCAM, ``model.method``) of the CAM checkpoint of
+#: the same setting and seed: scored, never trained
+POST_HOC = {
+    'gradcam': 'Grad-CAM', 'gradcam++': 'Grad-CAM++',
+    'xgradcam': 'XGrad-CAM', 'scorecam': 'Score-CAM',
+    'layercam': 'Layer-CAM', 'eigencam': 'Eigen-CAM',
+}
+for _key, _name in POST_HOC.items():
+    METHODS[_key] = (f'{_name} (post hoc, CAM)', {
+        'scratch': 'configs/post_hoc_cam/post_hoc_cam_tiny_synthetic.py',
+        'pretrained':
+        'configs/post_hoc_cam/post_hoc_cam_tiny_synthetic_pretrained.py',
+    })
+#: every method by default; ``--methods`` picks some
+DEFAULT_METHODS = ['cam', 'lowcam', 'hide_and_seek', 'acol', 'adl', 'cutmix',
+                   'spg', 'bas', *POST_HOC]
 # the recipe for colour-free data (CAM only; its config sets the
 # class_cue='shape' variant itself): pretrained, 30 epochs, random crops
 METHODS['cam'][1]['shape_recipe'] = 'configs/cam/cam_tiny_synthetic_shape.py'
@@ -102,7 +130,7 @@ def parse_args(argv=None):
         '--methods',
         nargs='+',
         choices=sorted(METHODS),
-        default=['cam', 'lowcam', 'hide_and_seek'])
+        default=DEFAULT_METHODS)
     parser.add_argument(
         '--settings',
         nargs='+',
@@ -259,9 +287,11 @@ def evaluation_config(method, setting, split, out_dir, calibration=None):
          pxap_upsample='bicubic', map_normalization={normalization},
          threshold_selection='calibrated', calibration_file={ornet!r}),
 ]'''
+    post_hoc = (f'model = dict(method={method!r})\n'
+                if method in POST_HOC else '')
     text = f'''# written by tools/analysis_tools/synthetic_benchmark.py
 _base_ = [{osp.join(REPO_ROOT, METHODS[method][1][setting])!r}]
-test_dataloader = dict(dataset=dict(split={split!r}))
+{post_hoc}test_dataloader = dict(dataset=dict(split={split!r}))
 test_evaluator = {metrics}
 # no pictures of every image here
 default_hooks = dict(visualization=dict(enable=False))
@@ -273,28 +303,31 @@ default_hooks = dict(visualization=dict(enable=False))
 
 
 def evaluate(method, setting, seed, ckpt, work_dir, generator, echo=True):
-    """Calibrate on train_fullsup, then test; the test metric dict."""
+    """Calibrate on train_fullsup, then test; ``(the test metric dict,
+    seconds of both test runs or None when they ran before)``."""
     base = run_dir(work_dir, setting, seed, method) + '_eval'
     calib_dir, test_dir = osp.join(base, 'train_fullsup'), osp.join(
         base, 'test')
     result = osp.join(test_dir, 'metrics.json')
     if osp.isfile(result):
         with open(result) as f:
-            return json.load(f)
+            return json.load(f), None
     options = generator_options(generator)
+    seconds = 0.0
     for out, calibration in ((calib_dir, None), (test_dir, calib_dir)):
         os.makedirs(out, exist_ok=True)
         split = 'train_fullsup' if calibration is None else 'test'
         cfg = evaluation_config(method, setting, split, out, calibration)
-        run_tool(['tools/test.py', cfg, ckpt, '--work-dir', out] +
-                 (['--cfg-options'] + options if options else []),
-                 osp.join(out, 'test_stdout.log'), echo)
+        seconds += run_tool(
+            ['tools/test.py', cfg, ckpt, '--work-dir', out] +
+            (['--cfg-options'] + options if options else []),
+            osp.join(out, 'test_stdout.log'), echo)
     metrics = read_test_metrics(test_dir)
     if metrics is None:
         sys.exit(f'error: no metric file under {test_dir}')
     with open(result, 'w') as f:
         json.dump(metrics, f, indent=1)
-    return metrics
+    return metrics, seconds
 
 
 def figures_of(metrics):
@@ -361,6 +394,37 @@ def table(results, seeds, methods, settings=('scratch', )):
     return '\n'.join(lines)
 
 
+def _seconds_cell(values):
+    values = [v for v in values if v is not None]
+    if not values:
+        return '-'
+    return f'{min(values):.0f}-{max(values):.0f}' if len(values) > 1 else \
+        f'{values[0]:.0f}'
+
+
+def times_table(train_seconds, test_seconds, methods, settings):
+    """Markdown: wall seconds per method (range over the seeds run now;
+    '-' for runs found done): training, and both test runs (calibration
+    split + test split)."""
+    lines = ['| Method | Backbone | Training (s) | Testing (s) |',
+             '|---|---|---|---|']
+    for setting in settings:
+        for method in methods:
+            train = train_seconds[setting].get(method, {})
+            if method == 'cam' and 'lowcam' in methods:
+                cell = 'in LowCAM\'s stage 0'
+            elif method in POST_HOC:
+                cell = 'none (the CAM\'s checkpoint)'
+            else:
+                cell = _seconds_cell(train.values())
+            lines.append(
+                f'| {METHODS[method][0]} | {SETTINGS[setting]} | {cell} | '
+                f'{_seconds_cell(test_seconds[setting][method].values())} |')
+    lines.append('')
+    lines.append('Wall seconds on this machine, range over the seeds.')
+    return '\n'.join(lines)
+
+
 def main(argv=None):
     args = parse_args(argv)
     methods = [m for m in METHODS if m in args.methods]
@@ -374,11 +438,16 @@ def main(argv=None):
     work_dir = osp.abspath(args.work_dir)
     results = {s: {m: {} for m in methods} for s in settings}
     seconds = {s: {m: {} for m in methods} for s in settings}
+    eval_seconds = {s: {m: {} for m in methods} for s in settings}
     for setting in settings:
         for seed in args.seeds:
             ckpts = {}
             # LowCAM first: its stage 0 trains the CAM config (F^e)
-            for method in sorted(methods, key=lambda m: m != 'lowcam'):
+            trained = sorted((m for m in methods if m not in POST_HOC),
+                             key=lambda m: m != 'lowcam')
+            if any(m in POST_HOC for m in methods) and 'cam' not in trained:
+                trained.append('cam')  # the classifier they explain
+            for method in trained:
                 if method == 'cam' and 'lowcam' in methods:
                     # F^e of the LowCAM run: the CAM config of the setting
                     ckpts['cam'] = last_checkpoint(
@@ -386,14 +455,20 @@ def main(argv=None):
                         osp.join(run_dir(work_dir, setting, seed, 'lowcam'),
                                  'evaluator'))
                     continue
-                ckpts[method], seconds[setting][method][seed] = train(
-                    method, setting, seed, work_dir, args.generator,
-                    not args.quiet)
+                ckpts[method], took = train(method, setting, seed,
+                                            work_dir, args.generator,
+                                            not args.quiet)
+                seconds[setting].setdefault(method, {})[seed] = took
             for method in methods:
-                metrics = evaluate(method, setting, seed, ckpts[method],
-                                   work_dir, args.generator, not args.quiet)
+                if method in POST_HOC:  # no training: the CAM's checkpoint
+                    ckpts[method] = ckpts['cam']
+            for method in methods:
+                metrics, eval_seconds[setting][method][seed] = evaluate(
+                    method, setting, seed, ckpts[method], work_dir,
+                    args.generator, not args.quiet)
                 results[setting][method][seed] = figures_of(metrics)
     text = table(results, args.seeds, methods, settings)
+    text += '\n\n' + times_table(seconds, eval_seconds, methods, settings)
     if args.generator:
         text = (f'Benchmark variant: generator {" ".join(args.generator)}'
                 '\n\n' + text)
@@ -415,6 +490,12 @@ def main(argv=None):
                             for k, v in r.items()}
                         for m, r in res.items()}
                     for s, res in seconds.items()
+                },
+                test_seconds={
+                    s: {m: {str(k): v
+                            for k, v in r.items()}
+                        for m, r in res.items()}
+                    for s, res in eval_seconds.items()
                 }),
             f,
             indent=1)
