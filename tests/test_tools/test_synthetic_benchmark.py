@@ -160,3 +160,24 @@ def test_every_method_by_default_and_post_hoc_scores_the_cam(tmp_path):
     assert '| BAS | from scratch | 100-120 | 20 |' in text
     assert ("| Grad-CAM (post hoc, CAM) | from scratch | none (the CAM's "
             'checkpoint) | 10 |') in text
+
+
+def test_last_checkpoint_of_every_config_as_the_script_runs(tmp_path):
+    # run as `python tools/analysis_tools/synthetic_benchmark.py`: the
+    # repository root is not on sys.path, yet the projects/ config's
+    # custom_imports must load (the benchmark stopped there once)
+    import subprocess
+    code = ('import synthetic_benchmark as b\n'
+            'for m in b.DEFAULT_METHODS:\n'
+            '    for c in b.METHODS[m][1].values():\n'
+            '        print(b.last_checkpoint(c, "/w/" + m))\n')
+    proc = subprocess.run(
+        [sys.executable, '-c', code], capture_output=True, text=True,
+        cwd=str(tmp_path), timeout=300,
+        env={k: v for k, v in __import__('os').environ.items()
+             if k != 'PYTHONPATH'} | {
+                 'PYTHONPATH': osp.join(bench.REPO_ROOT, 'tools',
+                                        'analysis_tools')})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.split()
+    assert '/w/hide_and_seek/epoch_8.pth' in lines, lines

@@ -221,10 +221,11 @@ def run_dir(work_dir, setting, seed, method):
 def last_checkpoint(config, work_dir):
     """The checkpoint a finished ``tools/train.py`` of ``config`` in
     ``work_dir`` leaves (:func:`mmwsol.engine.pipeline.final_checkpoint`)."""
-    from mmengine.config import Config
-
     from mmwsol.engine.pipeline import final_checkpoint
-    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    from mmwsol.utils.tool_config import load_tool_config
+
+    # as tools/train.py loads it (a projects/ config imports its package)
+    cfg = load_tool_config(osp.join(REPO_ROOT, config))
     cfg.work_dir = work_dir
     return final_checkpoint(cfg)
 
