@@ -22,14 +22,9 @@ __all__ = ['add_project_root', 'find_project_root']
 PROJECTS_DIRNAME = 'projects'
 
 
-def find_project_root(config_file: Union[str, os.PathLike]) -> Optional[str]:
-    """The folder that holds the ``projects/`` folder ``config_file`` lies
-    in (symbolic links resolved), or None when it lies in none.
-
-    Example:
-        ``/repo/projects/hide_and_seek/configs/x.py`` -> ``/repo``.
-    """
-    folder = osp.dirname(osp.realpath(os.fspath(config_file)))
+def _projects_parent(path: str) -> Optional[str]:
+    """The folder holding the ``projects/`` folder ``path`` lies in."""
+    folder = osp.dirname(osp.realpath(path))
     while True:
         parent = osp.dirname(folder)
         if osp.basename(folder) == PROJECTS_DIRNAME:
@@ -37,6 +32,39 @@ def find_project_root(config_file: Union[str, os.PathLike]) -> Optional[str]:
         if parent == folder:
             return None
         folder = parent
+
+
+def find_project_root(config_file: Union[str, os.PathLike]) -> Optional[str]:
+    """The folder that holds the ``projects/`` folder ``config_file`` or
+    one of its ``_base_`` files (followed recursively) lies in (symbolic
+    links resolved), or None when none does.
+
+    Example:
+        ``/repo/projects/hide_and_seek/configs/x.py`` -> ``/repo``; a
+        config elsewhere whose ``_base_`` is that file -> ``/repo``.
+    """
+    from mmengine.config import Config
+
+    pending, seen = [osp.realpath(os.fspath(config_file))], set()
+    while pending:
+        path = pending.pop()
+        if path in seen:
+            continue
+        seen.add(path)
+        root = _projects_parent(path)
+        if root is not None:
+            return root
+        if not (osp.isfile(path) and path.endswith('.py')):
+            continue  # a package config (mmpretrain::...) or a typo
+        try:
+            bases = Config._get_base_files(path)
+        except Exception:  # Config.fromfile reports a broken file itself
+            continue
+        pending += [
+            osp.realpath(osp.join(osp.dirname(path), base)) for base in bases
+            if '::' not in base
+        ]
+    return None
 
 
 def add_project_root(config_file: Union[str, os.PathLike]) -> Optional[str]:

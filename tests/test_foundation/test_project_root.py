@@ -63,3 +63,27 @@ def test_project_config_loads_from_anywhere(tmp_path):
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "OK ['projects.hide_and_seek.hide_and_seek']" in proc.stdout
+
+
+def test_a_config_inheriting_a_project_config_loads_from_anywhere(tmp_path):
+    """A config outside projects/ whose _base_ (two levels down) is the
+    Hide-and-Seek config, e.g. the evaluation configs that
+    tools/analysis_tools/synthetic_benchmark.py writes into its work dir:
+    tools/test.py once stopped on its custom_imports."""
+    middle = tmp_path / 'work' / 'middle.py'
+    middle.parent.mkdir()
+    middle.write_text(f'_base_ = [{HIDE_AND_SEEK!r}]\n')
+    top = tmp_path / 'work' / 'sub' / 'evaluate.py'
+    top.parent.mkdir()
+    top.write_text("_base_ = ['../middle.py']\n"
+                   "test_dataloader = dict(dataset=dict(split='test'))\n")
+    assert find_project_root(top) == REPO
+    code = ('from mmwsol.utils.tool_config import load_tool_config\n'
+            f'cfg = load_tool_config({str(top)!r})\n'
+            "print('OK', cfg.test_dataloader.dataset.split)\n")
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
+    proc = subprocess.run([sys.executable, '-c', code], cwd=tmp_path,
+                          env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'OK test' in proc.stdout
