@@ -29,7 +29,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='enable automatic mixed-precision training (needs a CUDA GPU)')
+        help='mixed-precision training: fp16 AmpOptimWrapper on a CUDA GPU, '
+        'bf16 autocast on a CPU with AVX512-BF16 / AMX')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -57,13 +58,22 @@ def parse_args(argv=None):
     return export_local_rank(parser.parse_args(argv))
 
 
-def check_amp_available():
-    """Refuse ``--amp`` where mixed precision cannot run, with the reason."""
+def amp_optim_wrapper():
+    """The mixed-precision wrapper of this machine, or exit with the reason:
+    ``AmpOptimWrapper`` (fp16, dynamic loss scale) on a CUDA GPU,
+    ``BF16AutocastOptimWrapper`` on a CPU with bf16 kernels."""
     import torch
-    if not torch.cuda.is_available():
-        sys.exit('error: --amp needs a CUDA GPU (AmpOptimWrapper trains in '
-                 'float16 on the GPU), but torch.cuda.is_available() is False '
-                 'on this machine. Drop --amp to train in float32.')
+
+    from mmwsol.engine.optimizers import cpu_supports_bf16
+    if torch.cuda.is_available():
+        return dict(type='AmpOptimWrapper', loss_scale='dynamic')
+    if cpu_supports_bf16():
+        return dict(type='BF16AutocastOptimWrapper', device_type='cpu')
+    sys.exit('error: --amp needs a CUDA GPU (AmpOptimWrapper, float16) or a '
+             'CPU with bf16 kernels (AVX512-BF16 or AMX: '
+             'BF16AutocastOptimWrapper); this machine has neither '
+             '(torch.cuda.is_available() is False, oneDNN reports no bf16 '
+             'support). Drop --amp to train in float32.')
 
 
 def apply_training_switches(cfg, args):
@@ -76,13 +86,14 @@ def apply_training_switches(cfg, args):
         cfg.val_evaluator = None
 
     if args.amp:
-        check_amp_available()
+        amp = amp_optim_wrapper()
         optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-        if optim_wrapper not in ('OptimWrapper', 'AmpOptimWrapper'):
-            sys.exit('error: --amp only works with an OptimWrapper or '
-                     f'AmpOptimWrapper, not {optim_wrapper}.')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if optim_wrapper not in ('OptimWrapper', amp['type']):
+            sys.exit(f'error: --amp only works with an OptimWrapper or '
+                     f'{amp["type"]}, not {optim_wrapper}.')
+        cfg.optim_wrapper.type = amp.pop('type')
+        for key, value in amp.items():
+            cfg.optim_wrapper.setdefault(key, value)
 
     if args.auto_scale_lr:
         if 'auto_scale_lr' not in cfg:

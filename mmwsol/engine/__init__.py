@@ -4,5 +4,6 @@
 import mmpretrain.engine  # noqa: F401
 
 from .hooks import *  # noqa: F401,F403
+from .optimizers import *  # noqa: F401,F403
 from .checkpoint import *  # noqa: F401,F403
 from .pipeline import *  # noqa: F401,F403

@@ -9,6 +9,7 @@ from mmengine.runner import BaseLoop
 from torch.nn.parallel import DistributedDataParallel
 
 from mmwsol.registry import HOOKS
+from ..optimizers import BF16AutocastOptimWrapper
 
 
 @HOOKS.register_module()
@@ -29,7 +30,7 @@ class TwoPhaseTrainingHook(Hook):
        ``Adam(model.parameters())`` the frozen parameters are in the
        optimizer but get no gradient, so they never move). Without a
        ``type`` the phase-1 wrapper's type is kept (``--amp`` carries
-       over);
+       over: ``AmpOptimWrapper`` or ``BF16AutocastOptimWrapper``);
     3. replaces ``runner.param_schedulers`` by ``phase2_param_scheduler``
        built *relative to the switch*: mmengine's schedulers count their
        own steps from construction, so each config without ``begin`` /
@@ -195,6 +196,9 @@ class TwoPhaseTrainingHook(Hook):
                 cfg.setdefault('loss_scale', 'dynamic')
                 if getattr(current, 'cast_dtype', None) is not None:
                     cfg.setdefault('dtype', current.cast_dtype)
+            elif isinstance(current, BF16AutocastOptimWrapper):
+                cfg['type'] = 'BF16AutocastOptimWrapper'
+                cfg.setdefault('device_type', current.device_type)
             else:
                 cfg['type'] = 'OptimWrapper'
         runner.optim_wrapper = runner.build_optim_wrapper(cfg)

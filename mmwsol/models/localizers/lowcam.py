@@ -13,6 +13,7 @@ from mmwsol.structures import (BOX_MODES, WSOLDataSample,
                                boxes_from_score_maps, upsample_score_maps)
 from mmwsol.utils import check_choice
 from ..utils.backbone_split import BackboneSplitter
+from ..utils.float32_region import float32_region
 from ..utils.localization_predictions import set_localization_predictions
 
 #: where predict takes the class scores from (see LowCAM's docstring).
@@ -374,23 +375,29 @@ class LowCAM(BaseModel):
         if self.current_phase == 1:
             side_logits = self.head.forward_side(f_a)
             main_logits = self._main_logits(low, p_a)
-            return self.head.loss_phase1(side_logits, main_logits,
-                                         data_samples)
+            with float32_region(side_logits, main_logits) as logits:
+                return self.head.loss_phase1(*logits, data_samples)
         if self.evaluator is None:
             raise ValueError('LowCAM: phase 2 needs an evaluator F^e.')
-        if self.training:
-            selected0 = self.erasing.num_selected.clone()
-            skipped0 = self.erasing.num_skipped.clone()
-            p_tilde = self.erasing(p_a)
-            selected = (self.erasing.num_selected - selected0).float()
-            skipped = (self.erasing.num_skipped - skipped0).float()
-        else:  # the release masks with p^a itself outside training
-            p_tilde = p_a
-            selected = skipped = p_a.new_zeros(())
-        mask = upsample_score_maps(p_tilde[:, 0], inputs.shape[-2:],
-                                   'nearest')[:, None]
-        eval_logits = self.evaluator(inputs * mask)
-        losses = self.head.loss_phase2(eval_logits, f_a, p_a, data_samples)
+        # under --amp the networks run in bf16 / fp16; the erasing (its
+        # Bernoulli draws) and the losses stay float32
+        with float32_region(p_a, f_a) as (p_a, f_a):
+            if self.training:
+                selected0 = self.erasing.num_selected.clone()
+                skipped0 = self.erasing.num_skipped.clone()
+                p_tilde = self.erasing(p_a)
+                selected = (self.erasing.num_selected - selected0).float()
+                skipped = (self.erasing.num_skipped - skipped0).float()
+            else:  # the release masks with p^a itself outside training
+                p_tilde = p_a
+                selected = skipped = p_a.new_zeros(())
+            mask = upsample_score_maps(p_tilde[:, 0], inputs.shape[-2:],
+                                       'nearest')[:, None]
+            masked = inputs * mask
+        eval_logits = self.evaluator(masked)
+        with float32_region(eval_logits) as (eval_logits, ):
+            losses = self.head.loss_phase2(eval_logits, f_a, p_a,
+                                           data_samples)
         with torch.no_grad():
             labels = torch.cat([
                 s.gt_label.reshape(-1)[:1] for s in data_samples

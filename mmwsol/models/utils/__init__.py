@@ -3,6 +3,7 @@ from .attention_dropout import AttentionDropout
 from .attentive_erasing import AttentiveErasing
 from .backbone_split import BackboneSplitter
 from .classifier_evaluator import ClassifierEvaluator
+from .float32_region import float32_region
 from .frozen_weights import call_with_frozen_weights
 from .localization_predictions import set_localization_predictions
 from .map_classes import MAP_CLASS_CHOICES, map_classes
@@ -14,5 +15,5 @@ __all__ = [
     'BackboneSplitter', 'ClassifierEvaluator',
     'set_localization_predictions', 'SPG_IGNORE', 'spg_guidance_masks',
     'MAP_CLASS_CHOICES', 'map_classes',
-    'call_with_frozen_weights', 'PrePoolBackboneSplitter'
+    'call_with_frozen_weights', 'PrePoolBackboneSplitter', 'float32_region'
 ]
