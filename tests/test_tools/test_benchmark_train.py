@@ -5,6 +5,7 @@ import os.path as osp
 import subprocess
 import sys
 
+import pytest
 import torch
 
 sys.path.insert(
@@ -15,24 +16,63 @@ sys.path.insert(
 from benchmark_train import LoopAttentiveErasing  # noqa: E402
 
 
-def test_benchmark_script_tiny(tmp_path, tool_env, repo_root):
+def _run(args, tmp_path, tool_env, repo_root):
     out = tmp_path / 'bench.json'
     proc = subprocess.run([
-        sys.executable, 'tools/analysis_tools/benchmark_train.py', '--config',
-        'configs/lowcam/lowcam_tiny_synthetic.py', '--batch-size', '2',
-        '--img-size', '64', '--steps', '1', '--warmup', '0',
-        '--erase-reps', '2', '--device', 'cpu', '--out',
-        str(out)
-    ], env=tool_env, cwd=repo_root, capture_output=True, text=True,
+        sys.executable, 'tools/analysis_tools/benchmark_train.py',
+        '--dry-run', '--device', 'cpu', '--out', str(out)
+    ] + args, env=tool_env, cwd=repo_root, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    results = json.loads(out.read_text())
+    return json.loads(out.read_text()), proc.stdout
+
+
+def test_each_combination_in_its_own_process(tmp_path, tool_env, repo_root):
+    results, stdout = _run(['--phases', '2', '--precisions', 'fp32'],
+                           tmp_path, tool_env, repo_root)
     assert [r['erasing'] for r in results] == ['batched', 'loop']
     for r in results:
-        assert r['map_size'] == [16, 16]
+        assert r['map_size'] == [8, 8]  # 32 px, stride 4
         assert r['step_time_s'] > 0 and r['peak_rss_mib'] > 0
         assert r['images_per_s'] == 2 / r['step_time_s']
-    assert '| batched | cpu | off |' in proc.stdout
+        assert r['erasing_ms'] > 0
+    assert '| 2 | batched | fp32 | contiguous | off | 2 |' in stdout
+    assert 'takes' in stdout and "the fp32 per-sample loop's step" in stdout
+
+
+def test_precision_and_memory_format_matrix(tmp_path, tool_env, repo_root):
+    results, stdout = _run([
+        '--phases', '1', '2', '--precisions', 'fp32', 'bf16',
+        '--memory-formats', 'contiguous', 'channels_last', '--in-process'
+    ], tmp_path, tool_env, repo_root)
+    combos = [(r['phase'], r['erasing'], r['precision'], r['memory_format'])
+              for r in results]
+    expected = [(1, '-', p, m) for p in ('fp32', 'bf16')
+                for m in ('contiguous', 'channels_last')]
+    expected += [(2, e, p, m) for e in ('batched', 'loop')
+                 for p in ('fp32', 'bf16')
+                 for m in ('contiguous', 'channels_last')]
+    assert combos == expected
+    by = {c: r for c, r in zip(combos, results)}
+    for phase, erasing in ((1, '-'), (2, 'batched')):
+        fp32 = by[(phase, erasing, 'fp32', 'contiguous')]['loss']
+        bf16 = by[(phase, erasing, 'bf16', 'contiguous')]['loss']
+        # same weights and batch: bf16 moves the loss, not by much
+        assert bf16 != fp32
+        assert abs(bf16 / fp32 - 1) < 0.1, (phase, bf16, fp32)
+    assert all(r['erasing_ms'] is None for r in results if r['phase'] == 1)
+    assert 'first-step loss bf16' in stdout
+
+
+def test_compiled_forward_runs(tmp_path, tool_env, repo_root):
+    """``--compile on`` (the dry run captures graphs with the eager
+    backend): the loss is the uncompiled one's."""
+    results, _ = _run([
+        '--phases', '2', '--variants', 'batched', '--precisions', 'fp32',
+        '--compile', 'off', 'on', '--in-process'
+    ], tmp_path, tool_env, repo_root)
+    assert [r['compile'] for r in results] == ['off', 'on']
+    assert results[0]['loss'] == pytest.approx(results[1]['loss'], rel=1e-5)
 
 
 def test_loop_reference_erases_inside_the_top_region():
