@@ -75,3 +75,50 @@ def test_unnormalized_maps_outside_unit_range_are_refused():
                                   protocol=protocol,
                                   map_normalization='minmax')
         assert res['PxAP'] == 100.0
+
+
+def test_packed_histograms_round_trip_exactly():
+    from mmwsol.evaluation.functional.pxap import (pack_histogram,
+                                                   unpack_histograms)
+    rng = np.random.default_rng(0)
+    hists = rng.integers(0, 40, (5, 2, 1002))
+    hists[0, 0, 0] = 50176  # a whole 224 x 224 map in one bin
+    hists[1, 1, 7] = 255  # the limit itself
+    hists[2, :, 3:6] = 254
+    hists[3] = 0
+    packed = [pack_histogram(h) for h in hists]
+    assert np.array_equal(unpack_histograms(packed), hists)
+    u8, pairs = packed[0]
+    assert u8.dtype == np.uint8 and pairs.tolist() == [[0, 50176]]
+    assert packed[1][1].tolist() == [[1002 + 7, 255]]
+    assert len(packed[2][1]) == 0 and len(packed[3][1]) == 0
+
+
+def test_metric_records_are_compact_and_pxap_unchanged():
+    """LocalizationMetric keeps a packed histogram per image (a quarter of
+    the int32 bytes) and gives evaluate_score_maps' PxAP, also when bins
+    hold 255 pixels or more (flat map regions)."""
+    import torch
+    from mmpretrain.structures import DataSample
+
+    from mmwsol.evaluation import LocalizationMetric
+    rng = np.random.default_rng(3)
+    maps = rng.random((6, 64, 64))
+    maps[:, :32] = 0.25  # 2048 pixels in one bin
+    masks = (rng.random((6, 64, 64)) < 0.4).astype(np.uint8)
+    masks[:, :8] = 1
+    boxes = [np.array([[0, 0, 30, 30]])] * 6
+    expected = evaluate_score_maps(maps, boxes, gt_masks=masks)['PxAP']
+    metric = LocalizationMetric(map_normalization='none')
+    for m, mask in zip(maps, masks):
+        ds = DataSample(metainfo=dict(
+            img_shape=(64, 64), ori_shape=(64, 64),
+            ori_gt_bboxes=np.array([[0, 0, 30, 30]], np.float32)))
+        ds.set_gt_label(0)
+        ds.set_field(torch.as_tensor(m), 'score_map')
+        ds.set_field(torch.zeros(0, 4), 'gt_bboxes')
+        ds.set_field(torch.as_tensor(mask), 'gt_mask')
+        metric.process({}, [ds.to_dict()])
+    u8, pairs = metric.results[0]['hist']
+    assert u8.nbytes + pairs.nbytes < 2 * 1002 * 4 / 3
+    assert metric.evaluate(6)['wsol/PxAP'] == expected

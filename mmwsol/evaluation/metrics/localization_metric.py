@@ -26,7 +26,8 @@ from ..functional.localization_figures import (LOC_IOU, LocalizationCounts,
                                                summarize_localization)
 from ..functional.protocols import (as_cam_thresholds, as_iou_thresholds,
                                     check_protocol, protocol_defaults)
-from ..functional.pxap import mask_score_histograms
+from ..functional.pxap import (mask_score_histograms, pack_histogram,
+                               unpack_histograms)
 
 __all__ = ['LocalizationMetric']
 
@@ -385,7 +386,7 @@ class LocalizationMetric(BaseMetric):
                     box=None if correct is None else np.packbits(
                         correct[i].reshape(-1)),
                     cls=None if hits is None else hits[i],
-                    hist=None if hist is None else hist[i].astype(np.int32),
+                    hist=None if hist is None else pack_histogram(hist[i]),
                     invalid=bool(invalid[i]),
                     nonfinite=_name(samples[i]) if nonfinite[i] else None))
         return records
@@ -441,7 +442,7 @@ class LocalizationMetric(BaseMetric):
                 self.iou_eval.index(LOC_IOU),
                 cls_correct=np.stack([r['cls'] for r in part])
                 if with_cls else None,
-                hist=np.stack([r['hist'] for r in part])
+                hist=unpack_histograms([r['hist'] for r in part])
                 if with_hist else None,
                 invalid=np.array([r['invalid'] for r in part]))
         logger = MMLogger.get_current_instance()
