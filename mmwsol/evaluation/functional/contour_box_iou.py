@@ -66,12 +66,18 @@ are connected among themselves (lookup tables over the 8-neighbour mask), so
 a pixel costs one root lookup per group, usually one.
 
 Compiled with numba (``cache=True``; the first call in a fresh environment
-compiles for ~8 s, later processes load the cache in ~0.2 s). The
-kernel releases the GIL, so images can be split over threads.
+compiles for ~8-13 s, which is logged before and after, and later processes
+load the cache in ~0.2 s; where the package folder is not writable numba
+keeps the cache in ``NUMBA_CACHE_DIR`` or ``~/.cache/numba``). The kernel
+releases the GIL, so images can be split over threads.
 """
+import logging
+import os.path as osp
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+from mmengine.logging import print_log
 from numba import njit
 
 __all__ = ['contour_box_ious']
@@ -564,6 +570,88 @@ def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
                 out_all[b, thr] = holes[thr]
 
 
+@njit(cache=True, nogil=True)
+def _batch_single_pass(maps, groups8, area_inc):
+    """Bucket sort plus one union-find pass per image, nothing else."""
+    height, width = maps.shape[1], maps.shape[2]
+    wp = width + 2
+    n = (height + 2) * wp
+    q = np.zeros(n, np.uint8)
+    rows = np.zeros(n, np.int32)
+    cols = np.zeros(n, np.int32)
+    for r in range(height):
+        for c in range(width):
+            rows[(r + 1) * wp + c + 1] = r
+            cols[(r + 1) * wp + c + 1] = c
+    ws = (np.zeros(n, np.int32), np.zeros(n, np.int32),
+          np.zeros(n, np.int32), np.zeros(n, np.int32),
+          np.zeros(n, np.int32), np.zeros(n, np.int32),
+          np.zeros(n, np.int64), np.zeros(n, np.int32),
+          np.zeros(n, np.bool_), np.zeros(n, np.float64),
+          np.zeros(n, np.uint8), np.zeros(n, np.int32),
+          np.zeros(n, np.int32), rows, cols)
+    gt = np.zeros((1, 4), np.int64)
+    need = np.zeros(_NUM_LEVELS, np.bool_)
+    out = np.zeros(_NUM_LEVELS, np.float64)
+    n_comp = np.zeros(_NUM_LEVELS, np.int64)
+    total = 0
+    for b in range(maps.shape[0]):
+        for r in range(height):
+            for c in range(width):
+                q[(r + 1) * wp + c + 1] = maps[b, r, c]
+        order, starts = _bucket_order(q, height, width)
+        _foreground_pass(order, starts, height, width, gt, 0, 1, need, True,
+                         False, groups8, area_inc, out, out, n_comp, 1, ws)
+        total += n_comp[0]
+    return total
+
+
+def single_pass_floor(maps_u8):
+    """Run, on ``(B, H, W)`` uint8 maps, the least any exact box method of
+    this kind does: per image the bucket sort of the pixels and one
+    union-find pass (8-connected, descending level, with boxes and doubled
+    areas, no IoU). ``benchmark_metric.py`` times it as the floor that
+    :func:`contour_box_ious` (two or three such passes) is measured
+    against. Returns the summed component count at level 0 (so the work
+    cannot be optimised away)."""
+    maps_u8 = np.ascontiguousarray(maps_u8, dtype=np.uint8)
+    return int(_batch_single_pass(maps_u8, _GROUPS8, _AREA_INC))
+
+
+_KERNEL_READY = False
+
+
+def _cache_index(dispatcher):
+    """The numba cache index file of ``dispatcher``, or None."""
+    try:
+        return dispatcher._cache._cache_file._index_path
+    except AttributeError:  # another numba's internals: no announcement
+        return None
+
+
+def _run_logging_compile(kernel, *args):
+    """Call ``kernel``; on its first call in the process, say when numba
+    compiles it (seconds) instead of loading its cache."""
+    global _KERNEL_READY
+    if _KERNEL_READY:
+        return kernel(*args)
+    index = _cache_index(_batch_box_ious)
+    if index is not None and not osp.exists(index):
+        print_log(
+            'mmwsol: compiling the metric\'s box kernel with numba (once per '
+            f'environment, ~10 s; cached in {osp.dirname(index)})',
+            logger='current', level=logging.WARNING)
+    start = time.perf_counter()
+    result = kernel(*args)
+    _KERNEL_READY = True
+    if sum(_batch_box_ious.stats.cache_misses.values()):
+        print_log(
+            f'mmwsol: compiled the box kernel in '
+            f'{time.perf_counter() - start:.1f} s; later processes load it '
+            'from the cache', logger='current', level=logging.WARNING)
+    return result
+
+
 def contour_box_ious(maps_u8, gt_boxes, need_levels=None, num_threads=1):
     """Best IoU of wsolevaluation's boxes at every uint8 threshold.
 
@@ -618,7 +706,11 @@ def contour_box_ious(maps_u8, gt_boxes, need_levels=None, num_threads=1):
                         out_largest[start:end], out_all[start:end])
 
     num_threads = max(1, min(int(num_threads), num))
-    if num_threads == 1:
+    if not _KERNEL_READY and num:
+        # the first call compiles or loads the kernel on one image (logged)
+        _run_logging_compile(run, 0, 1)
+        run(1, num)
+    elif num_threads == 1:
         run(0, num)
     else:
         # the kernel releases the GIL (nogil): threads run in parallel

@@ -32,17 +32,25 @@ def _as_map(m, name):
 
 
 def _map_batches(score_maps, num, batch_size, names):
-    """``(start, (B, H, W) array)`` batches of consecutive same-size maps."""
-    if isinstance(score_maps, (np.ndarray, torch.Tensor)):
+    """``(start, (B, H, W) tensor)`` batches of consecutive same-size maps
+    (a tensor's batches stay on its device)."""
+    if isinstance(score_maps, torch.Tensor):
+        for start in range(0, num, batch_size):
+            batch = score_maps[start:start + batch_size].detach()
+            if not batch.is_floating_point():
+                batch = batch.to(torch.float64)
+            elif batch.dtype in (torch.float16, torch.bfloat16):
+                batch = batch.to(torch.float32)
+            yield start, batch.contiguous()
+        return
+    if isinstance(score_maps, np.ndarray):
         for start in range(0, num, batch_size):
             batch = score_maps[start:start + batch_size]
-            if isinstance(batch, torch.Tensor):
-                batch = batch.detach().cpu().numpy()
             if not np.issubdtype(batch.dtype, np.floating):
                 batch = batch.astype(np.float64)
             elif batch.dtype == np.float16:
                 batch = batch.astype(np.float32)
-            yield start, np.ascontiguousarray(batch)
+            yield start, torch.from_numpy(np.ascontiguousarray(batch))
         return
     maps_iter = iter(score_maps)
     start = 0
@@ -60,7 +68,7 @@ def _map_batches(score_maps, num, batch_size, names):
         if not batch:
             raise ValueError(f'score_maps ended after {start} maps, but '
                              f'{num} GT box arrays were given')
-        yield start, np.stack(batch)
+        yield start, torch.from_numpy(np.stack(batch))
         start += len(batch)
     if pending is not None or next(maps_iter, None) is not None:
         raise ValueError(f'more score maps than the {num} GT box arrays')
@@ -101,7 +109,7 @@ def evaluate_score_maps(score_maps,
                         nonfinite_maps='error',
                         image_names=None,
                         batch_size=64,
-                        device='cpu',
+                        device=None,
                         num_threads=None,
                         progress=False):
     """Every WSOL localization figure of a set of score maps.
@@ -159,8 +167,11 @@ def evaluate_score_maps(score_maps,
         image_names (Sequence[str], optional): the images' names in error
             messages and warnings; default ``image <index>``.
         batch_size (int): maps processed together.
-        device (str | torch.device): where normalisation (and ornet's boxes)
-            run.
+        device (str | torch.device, optional): where normalisation,
+            quantisation, PxAP's histograms and ornet's boxes run; default
+            the device of a ``score_maps`` tensor (CUDA maps stay there:
+            one batched copy of uint8 maps reaches the host for
+            wsolevaluation's boxes), else the CPU.
         num_threads (int, optional): threads of the wsolevaluation box
             kernel; default ``torch.get_num_threads()``.
         progress (bool): show a progress bar.
@@ -173,6 +184,9 @@ def evaluate_score_maps(score_maps,
         figure was taken at. Accuracies in percent.
     """
     protocol = check_protocol(protocol)
+    if device is None:
+        device = (score_maps.device if isinstance(score_maps, torch.Tensor)
+                  else 'cpu')
     check_choice('nonfinite_maps', nonfinite_maps, NONFINITE_POLICIES)
     if num_threads is None:
         num_threads = torch.get_num_threads()
@@ -225,7 +239,7 @@ def evaluate_score_maps(score_maps,
     for start, batch in _map_batches(score_maps, num, batch_size, names):
         idx = range(start, start + len(batch))
         height, width = batch.shape[1:]
-        maps = torch.from_numpy(batch).to(device)
+        maps = batch.to(device)
         ranges = score_map_ranges(maps)
         nonfinite = ~(torch.isfinite(ranges[0]) & torch.isfinite(ranges[1]))
         if bool(nonfinite.any()):
