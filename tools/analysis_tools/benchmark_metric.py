@@ -191,7 +191,8 @@ def parse_args(argv=None):
     parser.add_argument('--worst-case-images', type=int, default=100)
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--skip', nargs='*', default=[],
-                        choices=['reference', 'pxap', 'ornet', 'worst'])
+                        choices=['reference', 'pxap', 'ornet', 'worst',
+                                 'single-thread', 'floor'])
     return parser.parse_args(argv)
 
 
@@ -207,7 +208,6 @@ def main(argv=None):
         boxes = boxes * reps
     maps, boxes = maps[:args.num_images], boxes[:args.num_images]
     num = len(maps)
-    ms = 1000 / num
     rows, identical = [], True
 
     def row(name, seconds, images=num, note=''):
@@ -217,20 +217,26 @@ def main(argv=None):
     evaluate_score_maps(maps[:2], boxes[:2])  # numba: load (or compile)
     warm = time.perf_counter() - t0
 
-    fast, fast_time = timed(lambda: evaluate_score_maps(
-        maps, boxes, cam_thresholds=thresholds, num_threads=1), args.repeat)
-    row('evaluate_score_maps, 1 thread', fast_time)
+    fast = None
+    if 'single-thread' not in args.skip:
+        fast, fast_time = timed(lambda: evaluate_score_maps(
+            maps, boxes, cam_thresholds=thresholds, num_threads=1),
+            args.repeat)
+        row('evaluate_score_maps, 1 thread', fast_time)
     fast_mt, fast_mt_time = timed(lambda: evaluate_score_maps(
         maps, boxes, cam_thresholds=thresholds, num_threads=threads),
         args.repeat)
     row(f'evaluate_score_maps, {threads} threads', fast_mt_time)
+    if fast is None:
+        fast = fast_mt
     identical &= all(fast[k] == fast_mt[k] for k in KEYS)
 
-    u8 = (maps * 255).astype(np.uint8)
-    single_pass_floor(u8[:2])
-    _, floor_time = timed(lambda: single_pass_floor(u8), args.repeat)
-    row('single-pass floor (sort + one union-find pass), 1 thread',
-        floor_time)
+    if 'floor' not in args.skip:
+        u8 = (maps * 255).astype(np.uint8)
+        single_pass_floor(u8[:2])
+        _, floor_time = timed(lambda: single_pass_floor(u8), args.repeat)
+        row('single-pass floor (sort + one union-find pass), 1 thread',
+            floor_time)
 
     if args.device != 'cpu':
         on_device = torch.as_tensor(maps, dtype=torch.float32,
@@ -315,8 +321,8 @@ def main(argv=None):
           f'{len(thresholds)} thresholds, IoU 30/50/70, V1 + V2; '
           f'evaluate_score_maps: median of {args.repeat} runs')
     print(f'first call (numba cache load or compile): {warm:.2f} s')
-    base = fast_time * ms
-    print('| what | time (s) | ms / image | x evaluate_score_maps 1 thread |')
+    base = rows[0][2]
+    print(f'| what | time (s) | ms / image | x {rows[0][0]} |')
     print('| --- | --- | --- | --- |')
     for name, seconds, per_image, _ in rows:
         print(f'| {name} | {seconds:.2f} | {per_image:.3f} | '
