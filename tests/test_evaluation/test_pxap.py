@@ -122,3 +122,21 @@ def test_metric_records_are_compact_and_pxap_unchanged():
     u8, pairs = metric.results[0]['hist']
     assert u8.nbytes + pairs.nbytes < 2 * 1002 * 4 / 3
     assert metric.evaluate(6)['wsol/PxAP'] == expected
+
+
+def test_pxap_uneven_thresholds_and_float32_maps():
+    """The CPU kernel's bin lookup is exact for any ascending thresholds
+    (uneven ones, values on the edges, float32 maps)."""
+    rng = np.random.default_rng(11)
+    maps = rng.random((8, 20, 20)).astype(np.float32)
+    thresholds = np.array([0, 0.001, 0.3, 0.30000001, 0.5, 0.9, 0.999])
+    maps[:, :2] = np.float32(0.3)
+    maps[:, 2:4] = np.float32(0.5)
+    maps[:, 4] = 1.0
+    maps[:, 5] = 0.0
+    masks = (rng.random(maps.shape) < 0.5).astype(np.uint8)
+    masks[:, 6] = 255
+    boxes = [np.array([[0, 0, 5, 5]])] * 8
+    got = evaluate_score_maps(maps, boxes, gt_masks=masks,
+                              cam_thresholds=thresholds)['PxAP']
+    assert got == reference_pxap(maps, masks, thresholds)

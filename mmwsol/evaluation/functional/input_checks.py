@@ -129,8 +129,11 @@ def check_gt_boxes(boxes, name: str,
     return arr
 
 
-def check_gt_masks(masks: torch.Tensor, names: Sequence[str],
-                   map_shape: Sequence[int]) -> None:
+def check_gt_masks(masks: torch.Tensor,
+                   names: Sequence[str],
+                   map_shape: Sequence[int],
+                   label_counts: Optional[torch.Tensor] = None,
+                   size_only: bool = False) -> None:
     """GT masks ``(B, H, W)`` of a batch: 0 background, 1 foreground, 255
     ignored, in the evaluated map's frame ``map_shape = (H, W)``.
 
@@ -138,19 +141,35 @@ def check_gt_masks(masks: torch.Tensor, names: Sequence[str],
     other than 0 / 1 / 255, and a mask with ignored (255) but no
     foreground pixel: a 0/255 picture of the object would otherwise count
     it all as ignored.
+
+    Args:
+        label_counts (Tensor, optional): ``(B, 3)`` pixels labelled 1, 255
+            and anything else, when a pass over the masks counted them
+            already (PxAP's CPU kernel); otherwise counted here.
+        size_only (bool): check the size only (the values are checked
+            by a later call with ``label_counts``).
     """
     if tuple(masks.shape[1:]) != tuple(map_shape):
         raise ValueError(f'{names[0]}: GT mask {tuple(masks.shape[1:])} and '
                          f'the evaluated map {tuple(map_shape)} differ in '
                          'size')
+    if size_only:
+        return
     flat = masks.flatten(1)
-    bad = ((flat != 0) & (flat != 1) & (flat != 255)).any(1)
+    if label_counts is not None:
+        bad = label_counts[:, 2] > 0
+        has_ignored = label_counts[:, 1] > 0
+        has_fg = label_counts[:, 0] > 0
+    else:
+        bad = ((flat != 0) & (flat != 1) & (flat != 255)).any(1)
+        has_ignored = (flat == 255).any(1)
+        has_fg = (flat == 1).any(1)
     if bool(bad.any()):
         i = int(bad.to(torch.uint8).argmax())
         values = torch.unique(flat[i])[:6].tolist()
         raise ValueError(f'{names[i]}: a GT mask holds 0 (background), 1 '
                          f'(foreground) or 255 (ignored), this one {values}')
-    ignored_only = (flat == 255).any(1) & ~(flat == 1).any(1)
+    ignored_only = has_ignored & ~has_fg
     if bool(ignored_only.any()):
         i = int(ignored_only.to(torch.uint8).argmax())
         raise ValueError(

@@ -1,6 +1,7 @@
 """PxAP (wsolevaluation's MaskEvaluator): pixel precision-recall AP."""
 import numpy as np
 import torch
+from numba import njit
 
 from .input_checks import check_gt_masks
 
@@ -40,6 +41,21 @@ def mask_score_histograms(maps, masks, cam_thresholds, names=None):
     if names is None:
         names = [f'image {b}' for b in range(num)]
     masks = masks.to(device)
+    if device.type == 'cpu':
+        # uint8 masks are checked from the kernel's label counts (no
+        # second pass); others (floats such as 0.5) before any cast
+        check_gt_masks(masks, names, maps.shape[1:],
+                       size_only=masks.dtype == torch.uint8)
+        maps = maps.detach()
+        values = maps.numpy() if maps.dtype in (
+            torch.float32, torch.float64) else maps.double().numpy()
+        hist, labels = _histograms_cpu(
+            np.ascontiguousarray(values),
+            np.ascontiguousarray(masks.to(torch.uint8).numpy()),
+            histogram_edges(cam_thresholds))
+        check_gt_masks(masks, names, maps.shape[1:],
+                       label_counts=torch.from_numpy(labels))
+        return hist
     check_gt_masks(masks, names, maps.shape[1:])
     edges = torch.as_tensor(histogram_edges(cam_thresholds), device=device)
     num_bins = edges.numel() - 1
@@ -52,6 +68,56 @@ def mask_score_histograms(maps, masks, cam_thresholds, names=None):
     flat = (image * 2 + label) * num_bins + idx
     counts = torch.bincount(flat[keep], minlength=num * 2 * num_bins)
     return counts.view(num, 2, num_bins).cpu().numpy().astype(np.int64)
+
+
+def _histograms_cpu(maps, masks, edges):
+    """``mask_score_histograms`` on the CPU: one pass over the pixels.
+
+    Each value's bin is looked up in a table over a uniform grid 16 cells
+    per bin fine, then moved until ``edges[k] <= v < edges[k + 1]`` holds
+    against the real edges (float64 comparisons, as ``np.histogram``), so
+    any ascending edges give ``np.histogram``'s bins exactly; the last bin
+    is closed, values outside the edges are dropped. Also returns, per
+    image, the number of pixels labelled 1, 255 and anything else (``(B,
+    3)``; the last are not counted in the histograms).
+    """
+    num_bins = len(edges) - 1
+    cells = 16 * num_bins
+    scale = cells / (edges[-1] - edges[0])
+    grid = edges[0] + np.arange(cells) / scale
+    lookup = np.clip(
+        np.searchsorted(edges, grid, side='right') - 1, 0,
+        num_bins - 1).astype(np.int64)
+    return _histogram_kernel(maps, masks, edges, lookup, scale)
+
+
+@njit(cache=True, nogil=True)
+def _histogram_kernel(maps, masks, edges, lookup, scale):
+    num, height, width = maps.shape
+    num_bins = len(edges) - 1
+    out = np.zeros((num, 2, num_bins), np.int64)
+    labels = np.zeros((num, 3), np.int64)
+    low = edges[0]
+    high = edges[num_bins]
+    last_cell = len(lookup) - 1
+    for b in range(num):
+        for r in range(height):
+            for c in range(width):
+                label = masks[b, r, c]
+                if label > 1:
+                    labels[b, 1 if label == 255 else 2] += 1
+                    continue
+                labels[b, 0] += label
+                v = np.float64(maps[b, r, c])
+                if not (v >= low and v <= high):
+                    continue
+                k = lookup[min(int((v - low) * scale), last_cell)]
+                while k > 0 and edges[k] > v:
+                    k -= 1
+                while k < num_bins - 1 and edges[k + 1] <= v:
+                    k += 1
+                out[b, label, k] += 1
+    return out, labels
 
 
 #: Bins holding fewer pixels than this are stored in one byte each.
