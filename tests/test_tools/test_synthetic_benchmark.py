@@ -181,3 +181,36 @@ def test_last_checkpoint_of_every_config_as_the_script_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = proc.stdout.split()
     assert '/w/hide_and_seek/epoch_8.pth' in lines, lines
+
+
+def test_a_resumed_benchmark_keeps_the_wall_seconds(tmp_path, monkeypatch):
+    """A run found done reports the seconds it saved (the table of a
+    benchmark continued after an interruption keeps every time)."""
+    calls = []
+
+    def fake_run_tool(args, log_file, echo=True):
+        calls.append(args[0])
+        out = args[args.index('--work-dir') + 1]
+        if args[0] == 'tools/train.py':  # leave the final checkpoint
+            open(osp.join(out, 'epoch_8.pth'), 'w').close()
+        else:
+            import json
+            stamp = osp.join(out, '20260101_000000')
+            __import__('os').makedirs(stamp)
+            with open(osp.join(stamp, '20260101_000000.json'), 'w') as f:
+                f.write(json.dumps({'wsol/Top-1_Cls': 90.0}) + '\n')
+        return 12.5
+
+    monkeypatch.setattr(bench, 'run_tool', fake_run_tool)
+    work = str(tmp_path)
+    ckpt, took = bench.train('acol', 'scratch', 0, work, [], echo=False)
+    assert took == 12.5 and osp.isfile(ckpt)
+    _, took_eval = bench.evaluate('acol', 'scratch', 0, ckpt, work, [],
+                                  echo=False)
+    assert took_eval == 25.0  # calibration split + test split
+    # found done: nothing runs, the saved seconds come back
+    calls.clear()
+    assert bench.train('acol', 'scratch', 0, work, [], echo=False)[1] == 12.5
+    assert bench.evaluate('acol', 'scratch', 0, ckpt, work, [],
+                          echo=False)[1] == 25.0
+    assert calls == []

@@ -230,14 +230,34 @@ def last_checkpoint(config, work_dir):
     return final_checkpoint(cfg)
 
 
+#: each run's wall seconds, kept beside its outputs so that a resumed
+#: benchmark still reports them
+SECONDS_FILE = 'wall_seconds.txt'
+
+
+def saved_seconds(folder):
+    """The wall seconds a finished run saved in ``folder``, or None."""
+    path = osp.join(folder, SECONDS_FILE)
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        return float(f.read())
+
+
+def save_seconds(folder, seconds):
+    with open(osp.join(folder, SECONDS_FILE), 'w') as f:
+        f.write(f'{seconds:.1f}\n')
+
+
 def train(method, setting, seed, work_dir, generator, echo=True):
-    """Train ``method``; return ``(checkpoint, seconds or None)``."""
+    """Train ``method``; return ``(checkpoint, seconds or None)`` (a run
+    found done: the seconds it saved, if any)."""
     out = run_dir(work_dir, setting, seed, method)
     ckpt = last_checkpoint(METHODS[method][1][setting], out)
     if osp.isfile(ckpt):
         print(f'{ckpt} exists: training of {method} ({setting}, seed {seed}) '
               'skipped')
-        return ckpt, None
+        return ckpt, saved_seconds(out)
     options = [f'randomness.seed={seed}'] + generator_options(generator)
     if method == 'lowcam':  # F^e's stage gets the same data
         options += generator_options(generator,
@@ -247,6 +267,7 @@ def train(method, setting, seed, work_dir, generator, echo=True):
         'tools/train.py', METHODS[method][1][setting], '--work-dir', out,
         '--cfg-options'
     ] + options, osp.join(out, 'train_stdout.log'), echo)
+    save_seconds(out, seconds)
     return ckpt, seconds
 
 
@@ -312,7 +333,7 @@ def evaluate(method, setting, seed, ckpt, work_dir, generator, echo=True):
     result = osp.join(test_dir, 'metrics.json')
     if osp.isfile(result):
         with open(result) as f:
-            return json.load(f), None
+            return json.load(f), saved_seconds(base)
     options = generator_options(generator)
     seconds = 0.0
     for out, calibration in ((calib_dir, None), (test_dir, calib_dir)):
@@ -328,6 +349,7 @@ def evaluate(method, setting, seed, ckpt, work_dir, generator, echo=True):
         sys.exit(f'error: no metric file under {test_dir}')
     with open(result, 'w') as f:
         json.dump(metrics, f, indent=1)
+    save_seconds(base, seconds)
     return metrics, seconds
 
 
@@ -404,9 +426,9 @@ def _seconds_cell(values):
 
 
 def times_table(train_seconds, test_seconds, methods, settings):
-    """Markdown: wall seconds per method (range over the seeds run now;
-    '-' for runs found done): training, and both test runs (calibration
-    split + test split)."""
+    """Markdown: wall seconds per method (range over the seeds; '-' for
+    runs found done without saved seconds): training, and both test runs
+    (calibration split + test split)."""
     lines = ['| Method | Backbone | Training (s) | Testing (s) |',
              '|---|---|---|---|']
     for setting in settings:
