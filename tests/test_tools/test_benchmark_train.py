@@ -90,3 +90,20 @@ def test_loop_reference_erases_inside_the_top_region():
     assert not bool(dropped[:, :, :5].any() or dropped[:, :, 15:].any())
     assert erasing.num_selected.item() == 4
     assert torch.equal(erasing.eval()(p_a), x_prime)
+
+
+def test_channels_last_vgg_with_classifier():
+    """mmpretrain's VGG flattens with ``view``: the benchmark's
+    channels_last conversion keeps it working and its output unchanged."""
+    from benchmark_train import to_channels_last
+    from mmpretrain.models.backbones import VGG
+    torch.manual_seed(0)
+    vgg = VGG(depth=11, num_classes=3)
+    vgg.eval()  # (mmpretrain's VGG.train returns None)
+    x = torch.randn(1, 3, 224, 224)
+    with torch.no_grad():
+        expected = vgg(x)[-1]
+        with pytest.raises(RuntimeError, match='view size'):
+            vgg.to(memory_format=torch.channels_last)(x)
+        got = to_channels_last(vgg)(x)[-1]
+    torch.testing.assert_close(got, expected, rtol=1e-4, atol=1e-5)

@@ -168,6 +168,24 @@ def sync(device):
         torch.cuda.synchronize()
 
 
+def to_channels_last(model):
+    """``model`` with channels_last 4-D weights (hence activations).
+
+    mmpretrain's VGG flattens its last feature map with ``view``, which a
+    channels_last tensor does not allow: its last feature layer returns a
+    contiguous tensor here (one copy of a ``B x 512 x 7 x 7`` map).
+    """
+    from mmpretrain.models.backbones import VGG
+    model = model.to(memory_format=torch.channels_last)
+    for module in model.modules():
+        if isinstance(module, VGG) and module.num_classes > 0:
+            last = getattr(module, module.module_name)[
+                module.range_sub_modules[-1][1] - 1]
+            last.register_forward_hook(
+                lambda mod, args, out: out.contiguous())
+    return model
+
+
 def build_optim_wrapper(params, phase, precision, device):
     """The wrapper ``tools/train.py`` would use for ``precision``."""
     from mmengine.optim import AmpOptimWrapper, OptimWrapper
@@ -196,7 +214,7 @@ def run_single(args, phase, erasing, precision, memory_format, compiled,
     device = args.device
     model = build_model(args.config, device, phase, erasing)
     if memory_format == 'channels_last':
-        model = model.to(memory_format=torch.channels_last)
+        model = to_channels_last(model)
     params = [p for p in model.parameters() if p.requires_grad]
     wrapper = build_optim_wrapper(params, phase, precision, device)
     if compiled == 'on':
