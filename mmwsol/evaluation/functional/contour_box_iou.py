@@ -488,12 +488,41 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
 
 
 @njit(cache=True, nogil=True)
+def _padded_coordinates(height, width):
+    """Image row and column of each index of the frame padded by one pixel
+    (no division per pixel in the passes)."""
+    wp = width + 2
+    n = (height + 2) * wp
+    rows = np.zeros(n, np.int32)
+    cols = np.zeros(n, np.int32)
+    for r in range(height):
+        for c in range(width):
+            rows[(r + 1) * wp + c + 1] = r
+            cols[(r + 1) * wp + c + 1] = c
+    return rows, cols
+
+
+@njit(cache=True, nogil=True)
+def _load_padded(map_u8, q):
+    """Copy one ``(H, W)`` map into the padded frame ``q``; its maximum."""
+    height, width = map_u8.shape
+    wp = width + 2
+    top = 0
+    for r in range(height):
+        for c in range(width):
+            v = map_u8[r, c]
+            q[(r + 1) * wp + c + 1] = v
+            if v > top:
+                top = v
+    return top
+
+
+@njit(cache=True, nogil=True)
 def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
                     euler_delta, out_largest, out_all):
     """All images of a batch; the work arrays are allocated once."""
     height, width = maps.shape[1], maps.shape[2]
-    wp = width + 2
-    n = (height + 2) * wp
+    n = (height + 2) * (width + 2)
     q = np.zeros(n, np.uint8)
     e_order = np.zeros(height * width, np.int32)
     e_starts = np.zeros(_NUM_LEVELS + 1, np.int64)
@@ -513,13 +542,7 @@ def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
     added = np.zeros(n, np.uint8)
     live = np.zeros(n, np.int32)
     livepos = np.zeros(n, np.int32)
-    # image row / column of each padded index (no division per pixel)
-    rows = np.zeros(n, np.int32)
-    cols = np.zeros(n, np.int32)
-    for r in range(height):
-        for c in range(width):
-            rows[(r + 1) * wp + c + 1] = r
-            cols[(r + 1) * wp + c + 1] = c
+    rows, cols = _padded_coordinates(height, width)
     ws_bg = (parent, rank, x0, y0, x1, y1, head, tail, nxt, dirty, cached,
              added, live, livepos, rows, cols)
     ws_fg = (parent, rank, x0, y0, x1, y1, area2, first, dirty, cached, added,
@@ -531,13 +554,7 @@ def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
     for b in range(maps.shape[0]):
         g0 = offsets[b]
         g1 = offsets[b + 1]
-        top = 0
-        for r in range(height):
-            for c in range(width):
-                v = maps[b, r, c]
-                q[(r + 1) * wp + c + 1] = v
-                if v > top:
-                    top = v
+        top = _load_padded(maps[b], q)
         empty_iou = _max_iou(0, 0, 0, 0, gt, g0, g1)
         for thr in range(top, _NUM_LEVELS):
             out_largest[b, thr] = empty_iou
@@ -574,15 +591,9 @@ def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
 def _batch_single_pass(maps, groups8, area_inc):
     """Bucket sort plus one union-find pass per image, nothing else."""
     height, width = maps.shape[1], maps.shape[2]
-    wp = width + 2
-    n = (height + 2) * wp
+    n = (height + 2) * (width + 2)
     q = np.zeros(n, np.uint8)
-    rows = np.zeros(n, np.int32)
-    cols = np.zeros(n, np.int32)
-    for r in range(height):
-        for c in range(width):
-            rows[(r + 1) * wp + c + 1] = r
-            cols[(r + 1) * wp + c + 1] = c
+    rows, cols = _padded_coordinates(height, width)
     ws = (np.zeros(n, np.int32), np.zeros(n, np.int32),
           np.zeros(n, np.int32), np.zeros(n, np.int32),
           np.zeros(n, np.int32), np.zeros(n, np.int32),
@@ -596,9 +607,7 @@ def _batch_single_pass(maps, groups8, area_inc):
     n_comp = np.zeros(_NUM_LEVELS, np.int64)
     total = 0
     for b in range(maps.shape[0]):
-        for r in range(height):
-            for c in range(width):
-                q[(r + 1) * wp + c + 1] = maps[b, r, c]
+        _load_padded(maps[b], q)
         order, starts = _bucket_order(q, height, width)
         _foreground_pass(order, starts, height, width, gt, 0, 1, need, True,
                          False, groups8, area_inc, out, out, n_comp, 1, ws)
@@ -629,12 +638,11 @@ def _cache_index(dispatcher):
         return None
 
 
-def _run_logging_compile(kernel, *args):
-    """Call ``kernel``; on its first call in the process, say when numba
-    compiles it (seconds) instead of loading its cache."""
+def _first_call_logged(run):
+    """Run the kernel on the first image, the first time in the process,
+    saying so when numba compiles it (seconds) instead of loading its
+    cache."""
     global _KERNEL_READY
-    if _KERNEL_READY:
-        return kernel(*args)
     index = _cache_index(_batch_box_ious)
     if index is not None and not osp.exists(index):
         print_log(
@@ -642,14 +650,13 @@ def _run_logging_compile(kernel, *args):
             f'environment, ~10 s; cached in {osp.dirname(index)})',
             logger='current', level=logging.WARNING)
     start = time.perf_counter()
-    result = kernel(*args)
+    run(0, 1)
     _KERNEL_READY = True
     if sum(_batch_box_ious.stats.cache_misses.values()):
         print_log(
             f'mmwsol: compiled the box kernel in '
             f'{time.perf_counter() - start:.1f} s; later processes load it '
             'from the cache', logger='current', level=logging.WARNING)
-    return result
 
 
 def contour_box_ious(maps_u8, gt_boxes, need_levels=None, num_threads=1):
@@ -705,16 +712,17 @@ def contour_box_ious(maps_u8, gt_boxes, need_levels=None, num_threads=1):
                         _GROUPS8, _GROUPS4, _AREA_INC, _EULER_DELTA,
                         out_largest[start:end], out_all[start:end])
 
-    num_threads = max(1, min(int(num_threads), num))
+    first = 0
     if not _KERNEL_READY and num:
         # the first call compiles or loads the kernel on one image (logged)
-        _run_logging_compile(run, 0, 1)
-        run(1, num)
-    elif num_threads == 1:
-        run(0, num)
+        _first_call_logged(run)
+        first = 1
+    num_threads = max(1, min(int(num_threads), num - first))
+    if num_threads == 1:
+        run(first, num)
     else:
         # the kernel releases the GIL (nogil): threads run in parallel
-        bounds = np.linspace(0, num, num_threads + 1).astype(int)
+        bounds = np.linspace(first, num, num_threads + 1).astype(int)
         with ThreadPoolExecutor(num_threads) as pool:
             list(pool.map(run, bounds[:-1], bounds[1:]))
     return out_largest, out_all
