@@ -1,9 +1,12 @@
 """Leave mixed precision for the numerically delicate parts of a model."""
+from contextlib import contextmanager
+
 import torch
 
 __all__ = ['float32_region']
 
 
+@contextmanager
 def float32_region(*tensors: torch.Tensor):
     """Autocast off, and the given tensors as float32.
 
@@ -20,25 +23,11 @@ def float32_region(*tensors: torch.Tensor):
         *tensors (Tensor): tensors to cast (floating ones become float32,
             others are passed through); at least one, for the device type.
 
-    Returns:
-        A context manager whose value is the tuple of cast tensors.
+    Yields:
+        tuple[Tensor, ...]: the cast tensors.
     """
     if not tensors:
         raise ValueError('float32_region needs at least one tensor')
-    return _Float32Region(tensors)
-
-
-class _Float32Region:
-
-    def __init__(self, tensors):
-        self.tensors = tensors
-        self.autocast = torch.autocast(
-            device_type=tensors[0].device.type, enabled=False)
-
-    def __enter__(self):
-        self.autocast.__enter__()
-        return tuple(
-            t.float() if t.is_floating_point() else t for t in self.tensors)
-
-    def __exit__(self, *exc):
-        return self.autocast.__exit__(*exc)
+    with torch.autocast(device_type=tensors[0].device.type, enabled=False):
+        yield tuple(
+            t.float() if t.is_floating_point() else t for t in tensors)
