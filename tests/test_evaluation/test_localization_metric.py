@@ -248,7 +248,7 @@ def test_pxap_upsample_counts_every_pixel():
     """A peaky 7x7 map upsampled bicubic overshoots [0, 1]; the PxAP-only
     upsampling normalises again (minmax) or clips (none), as wsolevaluation
     normalises after its resize, so no pixel falls out of the histogram."""
-    from .test_pxap import reference_pxap
+    from mmwsol.evaluation.functional.reference_loops import reference_pxap
     from mmwsol.structures import upsample_score_maps
     rng = np.random.default_rng(3)
     maps = rng.random((6, 7, 7)) * 0.2

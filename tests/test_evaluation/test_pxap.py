@@ -4,23 +4,7 @@ import pytest
 
 from mmwsol.evaluation import evaluate_score_maps
 from mmwsol.evaluation.functional import pixel_average_precision
-
-
-def reference_pxap(maps, masks, thresholds):
-    edges = np.append(thresholds, [1.0, 2.0, 3.0])
-    true_hist = np.zeros(len(edges) - 1)
-    false_hist = np.zeros(len(edges) - 1)
-    for m, mask in zip(maps, masks):
-        true_hist += np.histogram(m[mask == 1], bins=edges)[0]
-        false_hist += np.histogram(m[mask == 0], bins=edges)[0]
-    tp = true_hist[::-1].cumsum()
-    fn = true_hist.sum() - tp
-    fp = false_hist[::-1].cumsum()
-    non_zero = (tp + fp) != 0
-    with np.errstate(divide='ignore', invalid='ignore'):
-        precision = tp / (tp + fp)
-        recall = tp / (tp + fn)
-    return (precision[1:] * np.diff(recall))[non_zero[1:]].sum() * 100
+from mmwsol.evaluation.functional.reference_loops import reference_pxap
 
 
 def test_pxap_identical_to_histogram_recipe():

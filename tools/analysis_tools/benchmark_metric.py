@@ -148,18 +148,6 @@ def wsolevaluation_box_evaluators(evaluation, maps, boxes, thresholds):
     return result
 
 
-def reference_pxap(maps, masks, thresholds):
-    """wsolevaluation's MaskEvaluator recipe (np.histogram per image)."""
-    from mmwsol.evaluation.functional import pixel_average_precision
-    edges = np.append(thresholds, [1.0, 2.0, 3.0])
-    fg = np.zeros(len(edges) - 1)
-    bg = np.zeros(len(edges) - 1)
-    for m, mask in zip(maps, masks):
-        fg += np.histogram(m[mask == 1], bins=edges)[0]
-        bg += np.histogram(m[mask == 0], bins=edges)[0]
-    return pixel_average_precision(bg, fg)
-
-
 def timed(fn, repeat=1):
     times, result = [], None
     for _ in range(repeat):
@@ -280,7 +268,7 @@ def main(argv=None):
             maps, None, gt_masks=masks, cam_thresholds=thresholds),
             args.repeat)
         row('PxAP, evaluate_score_maps', px_time)
-        ref_px, ref_px_time = timed(lambda: reference_pxap(
+        ref_px, ref_px_time = timed(lambda: reference_loops.reference_pxap(
             maps[:n_ref], masks[:n_ref], thresholds))
         row("PxAP, wsolevaluation's np.histogram recipe", ref_px_time, n_ref)
         if n_ref < num:  # compared on the maps the recipe evaluated

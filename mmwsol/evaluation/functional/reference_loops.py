@@ -7,7 +7,8 @@ from :mod:`mmwsol.evaluation.functional`: import this module by name.
 
 One OpenCV call per threshold, exactly the recipe of wsolevaluation's
 ``compute_bboxes_from_scoremaps`` / ``BoxEvaluator`` and of ORNet's
-``find_bbox`` / ``test_multi_threshold``; slow on purpose. The tests
+``find_bbox`` / ``test_multi_threshold``, and ``np.histogram`` per map as
+wsolevaluation's ``MaskEvaluator``; slow on purpose. The tests
 (``tests/test_evaluation/test_reference_equivalence.py``,
 ``test_contour_box_iou.py``) compare mmwsol with it to the digit, and
 ``tools/analysis_tools/benchmark_metric.py`` times mmwsol against it.
@@ -145,3 +146,24 @@ def reference_ornet_accuracy(scoremaps, gt_boxes, thresholds, scale,
             iou = np.float32(inter / np.float32(area_a + area_b - inter))
             correct[t] += iou > 0.5
     return correct
+
+
+def reference_pxap(maps, masks, thresholds):
+    """PxAP (percent) the way wsolevaluation's ``MaskEvaluator`` computes
+    it: one ``np.histogram`` of the foreground and one of the background
+    pixels per map (mask 1 / 0; 255 ignored), summed, then the AP.
+    """
+    edges = np.append(thresholds, [1.0, 2.0, 3.0])
+    true_hist = np.zeros(len(edges) - 1)
+    false_hist = np.zeros(len(edges) - 1)
+    for m, mask in zip(maps, masks):
+        true_hist += np.histogram(m[mask == 1], bins=edges)[0]
+        false_hist += np.histogram(m[mask == 0], bins=edges)[0]
+    tp = true_hist[::-1].cumsum()
+    fn = true_hist.sum() - tp
+    fp = false_hist[::-1].cumsum()
+    non_zero = (tp + fp) != 0
+    with np.errstate(divide='ignore', invalid='ignore'):
+        precision = tp / (tp + fp)
+        recall = tp / (tp + fn)
+    return (precision[1:] * np.diff(recall))[non_zero[1:]].sum() * 100
