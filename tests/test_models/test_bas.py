@@ -108,13 +108,36 @@ def test_losses_by_hand():
     model, _ = hand_model()
     sample = WSOLDataSample().set_gt_label(0)
     losses = model.loss(A.clone(), [sample])
-    assert set(losses) == {'loss_cls', 'loss_bg', 'loss_area', 'loss_fg'}
+    assert set(losses) == {
+        'loss_cls', 'loss_bg', 'loss_area', 'loss_fg', 'dead_gt_map'
+    }
+    assert losses['dead_gt_map'].item() == 0  # F_0 is 4 at one location
     assert losses['loss_bg'].item() == pytest.approx(1 / 6)
     assert losses['loss_area'].item() == pytest.approx(0.2625)
     assert losses['loss_fg'].item() == pytest.approx(
         0.5 * math.log(1 + math.exp(-0.875)))
     assert losses['loss_cls'].item() == pytest.approx(
         math.log(1 + math.exp(-0.5)))
+
+
+def test_dead_ground_truth_maps_are_logged_not_summed():
+    """Sample 0 (y = 0): A_0 = -A_0 of the hand-made example is
+    [[-4, -2], [0, 2]], positive at one location, alive. Sample 1 (y = 1):
+    A_1 = all -1, F_1 = ReLU(-1) = 0 everywhere, S = 0: dead. Half the batch
+    is dead; without the ReLU nothing is reported."""
+    model, _ = hand_model()
+    model.generator.forward = lambda x_low: M_ALL.expand(2, -1, -1, -1)
+    inputs = torch.cat([-A, torch.stack([A[0, 0], -torch.ones(2, 2)])[None]])
+    samples = [WSOLDataSample().set_gt_label(i) for i in (0, 1)]
+    losses = model.loss(inputs, samples)
+    assert losses['dead_gt_map'].item() == 0.5
+    assert not losses['dead_gt_map'].requires_grad
+    total, log_vars = model.parse_losses(losses)
+    assert total.item() == pytest.approx(
+        sum(v.item() for k, v in losses.items() if k.startswith('loss_')))
+    assert log_vars['dead_gt_map'] == 0.5
+    model, _ = hand_model(class_map_relu=False)
+    assert 'dead_gt_map' not in model.loss(A.clone(), samples[:1])
 
 
 def test_background_gradient_reaches_m_only():
@@ -272,5 +295,6 @@ def test_background_pass_leaves_batchnorm_statistics_alone():
 
 def test_tiny_config_trains_and_tests(tmp_path, tool_env, repo_root):
     log, _ = train_then_test(BAS_TINY, tmp_path, tool_env, repo_root)
-    for key in ('loss_cls', 'loss_bg', 'loss_area', 'loss_fg'):
+    for key in ('loss_cls', 'loss_bg', 'loss_area', 'loss_fg',
+                'dead_gt_map'):
         assert key in log, key

@@ -250,7 +250,13 @@ class BAS(CAM):
     def loss(self, inputs: torch.Tensor,
              data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
         """``loss_cls`` (+ the head's accuracy keys when it computes them),
-        ``loss_bg``, ``loss_area``, ``loss_fg``."""
+        ``loss_bg``, ``loss_area``, ``loss_fg``; with ``class_map_relu``
+        also ``dead_gt_map``, logged and not summed (no ``loss`` in its
+        name): the fraction of the batch whose ground-truth class map ``F_y``
+        is 0 at every location. Such a sample's ``S`` is 0, so neither the
+        CE nor ``S^bg / S`` gives ``F_y`` a gradient: a class whose maps all
+        die stops learning, which the log shows as a steady nonzero value
+        (the tiny from-scratch benchmark loses 2-5 of its 10 classes so)."""
         labels = _gt_labels(data_samples).to(inputs.device)
         act = self.activations(inputs, labels)
         head_losses = self.head._get_loss(act['logits'], data_samples)
@@ -262,6 +268,10 @@ class BAS(CAM):
             self.generator.loss(act['m'], act['s'], act['s_bg'],
                                 act['fg_logits'], act['maps'],
                                 act['logits'], labels))
+        if self.class_map_relu:
+            # logged, not a loss: the share of the batch whose class map F_y
+            # is 0 everywhere (ReLU'd off), so S = 0 and no loss moves it
+            losses['dead_gt_map'] = (act['s'] <= 0).float().mean().detach()
         return losses
 
     def localization_maps(self, maps: torch.Tensor, logits: torch.Tensor,
