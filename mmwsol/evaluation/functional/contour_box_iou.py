@@ -206,14 +206,22 @@ def _bucket_order(key, height, width):
     for v in range(_NUM_LEVELS):
         counts[v + 1] += counts[v]
     fill = counts[:_NUM_LEVELS].copy()
-    order = np.empty(height * width, np.int32)
+    order = np.empty(height * width, np.int64)
     for r in range(1, height + 1):
         for c in range(1, width + 1):
             p = r * wp + c
             k = key[p]
-            order[fill[k]] = p
+            order[fill[k]] = _packed(p, r - 1, c - 1)
             fill[k] += 1
     return order, counts
+
+
+@njit(cache=True, nogil=True)
+def _packed(p, r, c):
+    """One order entry: padded index ``p`` (bits 0-31), image row ``r``
+    (32-47) and column ``c`` (48-63), so a pass reads a pixel's coordinates
+    with its index, in order, instead of from two arrays at random."""
+    return np.int64(p) | (np.int64(r) << 32) | (np.int64(c) << 48)
 
 
 @njit(cache=True, nogil=True)
@@ -272,9 +280,10 @@ def _background_pass(q, order, starts, height, width, gt, g0, g1, need, top,
     for level in range(_NUM_LEVELS):
         e_starts[level] = n_out
         for idx in range(starts[level], starts[level + 1]):
-            p = order[idx]
-            r = rows[p]
-            c = cols[p]
+            v = order[idx]
+            p = v & 0xFFFFFFFF
+            r = (v >> 32) & 0xFFFF
+            c = v >> 48
             mask = _neighbour_mask(added, p, wp)
             added[p] = 1
             euler4 += euler_delta[mask]
@@ -298,7 +307,7 @@ def _background_pass(q, order, starts, height, width, gt, g0, g1, need, top,
                 if rp == 0:
                     j = head[rn]
                     while j != -1:
-                        e_order[n_out] = j
+                        e_order[n_out] = _packed(j, rows[j], cols[j])
                         n_out += 1
                         j = nxt[j]
                 else:
@@ -326,7 +335,7 @@ def _background_pass(q, order, starts, height, width, gt, g0, g1, need, top,
                 nlive += 1
             elif rp == 0:
                 parent[p] = 0
-                e_order[n_out] = p
+                e_order[n_out] = v
                 n_out += 1
             else:
                 parent[p] = rp
@@ -391,9 +400,10 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
     nlive = 0
     for level in range(_NUM_LEVELS - 1, stop - 1, -1):
         for idx in range(starts[level], starts[level + 1]):
-            p = order[idx]
-            r = rows[p]
-            c = cols[p]
+            v = order[idx]
+            p = v & 0xFFFFFFFF
+            r = (v >> 32) & 0xFFFF
+            c = v >> 48
             mask = _neighbour_mask(added, p, wp)
             added[p] = 1
             rp = -1
@@ -458,24 +468,17 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
         n_comp[thr] = nlive
         if not need[thr] or nlive == 0:
             continue
-        if want_largest:
-            win = live[0]
-            for i in range(1, nlive):
-                rt = live[i]
-                if area2[rt] > area2[win] or (area2[rt] == area2[win]
-                                              and first[rt] > first[win]):
-                    win = rt
-            if dirty[win]:
-                cached[win] = _max_iou(x0[win], y0[win],
-                                       min(x1[win] + 1, width - 1),
-                                       min(y1[win] + 1, height - 1), gt, g0,
-                                       g1)
-                dirty[win] = False
-            out_largest[thr] = cached[win]
-        if want_all:
-            best = 0.0
-            for i in range(nlive):
-                rt = live[i]
+        # one scan of the live components: V2's best box (every box's IoU
+        # is brought up to date) and V1's largest component
+        win = live[0]
+        best = 0.0
+        for i in range(nlive):
+            rt = live[i]
+            if want_largest and (area2[rt] > area2[win] or
+                                 (area2[rt] == area2[win]
+                                  and first[rt] > first[win])):
+                win = rt
+            if want_all:
                 if dirty[rt]:
                     cached[rt] = _max_iou(x0[rt], y0[rt],
                                           min(x1[rt] + 1, width - 1),
@@ -484,7 +487,16 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
                     dirty[rt] = False
                 if cached[rt] > best:
                     best = cached[rt]
+        if want_all:
             out_all[thr] = best
+        if want_largest:
+            if dirty[win]:
+                cached[win] = _max_iou(x0[win], y0[win],
+                                       min(x1[win] + 1, width - 1),
+                                       min(y1[win] + 1, height - 1), gt, g0,
+                                       g1)
+                dirty[win] = False
+            out_largest[thr] = cached[win]
 
 
 @njit(cache=True, nogil=True)
@@ -524,7 +536,7 @@ def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
     height, width = maps.shape[1], maps.shape[2]
     n = (height + 2) * (width + 2)
     q = np.zeros(n, np.uint8)
-    e_order = np.zeros(height * width, np.int32)
+    e_order = np.zeros(height * width, np.int64)
     e_starts = np.zeros(_NUM_LEVELS + 1, np.int64)
     parent = np.zeros(n, np.int32)
     rank = np.zeros(n, np.int32)
