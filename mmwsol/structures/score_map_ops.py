@@ -3,15 +3,16 @@ the visualizer: upsample, min-max normalise, the tight box of the cells
 above a threshold, quantise.
 
 All functions take and return batched tensors ``(B, h, w)`` and run where
-the tensors are, without per-sample Python loops (normalisation and
-quantisation go through numpy on the CPU, several times faster than torch's
-CPU kernels for these reductions).
+the tensors are, without per-sample Python loops (on the CPU,
+normalisation goes through numpy, several times faster than torch's CPU
+kernels for these reductions, and quantisation is one compiled numba pass).
 """
 from typing import Optional, Tuple
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from numba import njit
 
 from mmwsol.utils.options import check_choice
 
@@ -205,10 +206,38 @@ def quantize_score_maps(maps: torch.Tensor) -> torch.Tensor:
     """
     if maps.device.type == 'cpu':
         arr = maps.detach().numpy()
+        if arr.dtype in (np.float32, np.float64) and arr.size:
+            # one compiled pass: range check, product in the map's dtype
+            # (as numpy's), truncation (the three numpy passes cost ~0.2 ms
+            # per 224 x 224 map, a tenth of the whole metric)
+            arr = np.ascontiguousarray(arr)
+            out, low, high = _quantize_cpu(arr.reshape(-1),
+                                           arr.dtype.type(255))
+            if low < 0 or high > 1:
+                _range_error(low, high)
+            return torch.from_numpy(out.reshape(arr.shape))
         if arr.size and (arr.min() < 0 or arr.max() > 1):
             _range_error(arr.min(), arr.max())
         return torch.from_numpy((arr * 255).astype(np.uint8))
     return _quantize_torch(maps)
+
+
+@njit(cache=True, nogil=True)
+def _quantize_cpu(flat, scale):
+    """``(flat * scale).astype(uint8)`` with ``scale`` in ``flat``'s dtype,
+    and the minimum and maximum of ``flat``; values outside [0, 1] are
+    reported by the caller before the output is used."""
+    out = np.empty(flat.size, np.uint8)
+    low = flat[0]
+    high = flat[0]
+    for i in range(flat.size):
+        v = flat[i]
+        if v < low:
+            low = v
+        if v > high:
+            high = v
+        out[i] = np.uint8(v * scale) if 0 <= v <= 1 else 0
+    return out, low, high
 
 
 def _quantize_torch(maps):

@@ -110,3 +110,25 @@ def test_score_map_ranges_and_unit_range():
     assert range_outside_unit(maps) == (-0.5, 2.0)
     assert range_outside_unit(maps[:3]) is None
     assert range_outside_unit(maps[3:] / 4 + 0.125) is None  # [0, 0.625]
+
+
+@pytest.mark.parametrize('dtype', [np.float32, np.float64])
+def test_quantize_is_numpys_truncation_at_every_level_edge(dtype):
+    """The compiled CPU pass equals ``(map * 255).astype(np.uint8)`` in the
+    map's own dtype, on each level's edge k / 255 and the floats just
+    below and above it (where a product rounded in another dtype would
+    truncate to another level)."""
+    edges = (np.arange(256) / 255).astype(dtype)
+    values = np.concatenate([
+        edges,
+        np.nextafter(edges, dtype(-1)).clip(0),
+        np.minimum(np.nextafter(edges, dtype(2)), dtype(1)),
+        np.random.default_rng(0).random(768).astype(dtype)
+    ]).reshape(2, 16, 48)
+    got = quantize_score_maps(torch.from_numpy(values))
+    assert got.dtype == torch.uint8
+    np.testing.assert_array_equal(got.numpy(),
+                                  (values * 255).astype(np.uint8))
+    with pytest.raises(ValueError, match=r'\[0.0, 1.5\]'):
+        quantize_score_maps(torch.tensor([[[0.5, 1.5], [0.0, 1.0]]],
+                                         dtype=torch.float64))
