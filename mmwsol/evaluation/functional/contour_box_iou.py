@@ -395,7 +395,7 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
     with_area = want_largest
     offs = np.array([-wp, -wp + 1, 1, wp + 1, wp, wp - 1, -1, -wp - 1])
     (parent, rank, x0, y0, x1, y1, area2, first, dirty, cached, added, live,
-     livepos, rows, cols) = ws
+     livepos) = ws
     added[:] = 0
     nlive = 0
     for level in range(_NUM_LEVELS - 1, stop - 1, -1):
@@ -501,8 +501,10 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
 
 @njit(cache=True, nogil=True)
 def _padded_coordinates(height, width):
-    """Image row and column of each index of the frame padded by one pixel
-    (no division per pixel in the passes)."""
+    """Image row and column of each index of the frame padded by one pixel,
+    for pass C's walk over a hole's pixels when it joins the outside (the
+    passes otherwise read them packed with the order, see :func:`_packed`;
+    no division per pixel either way)."""
     wp = width + 2
     n = (height + 2) * wp
     rows = np.zeros(n, np.int32)
@@ -558,7 +560,7 @@ def _batch_box_ious(maps, gt, offsets, need, groups8, groups4, area_inc,
     ws_bg = (parent, rank, x0, y0, x1, y1, head, tail, nxt, dirty, cached,
              added, live, livepos, rows, cols)
     ws_fg = (parent, rank, x0, y0, x1, y1, area2, first, dirty, cached, added,
-             live, livepos, rows, cols)
+             live, livepos)
     holes = np.zeros(_NUM_LEVELS, np.float64)
     n_fg = np.zeros(_NUM_LEVELS, np.int64)
     n_top = np.zeros(_NUM_LEVELS, np.int64)
@@ -605,14 +607,13 @@ def _batch_single_pass(maps, groups8, area_inc):
     height, width = maps.shape[1], maps.shape[2]
     n = (height + 2) * (width + 2)
     q = np.zeros(n, np.uint8)
-    rows, cols = _padded_coordinates(height, width)
     ws = (np.zeros(n, np.int32), np.zeros(n, np.int32),
           np.zeros(n, np.int32), np.zeros(n, np.int32),
           np.zeros(n, np.int32), np.zeros(n, np.int32),
           np.zeros(n, np.int64), np.zeros(n, np.int32),
           np.zeros(n, np.bool_), np.zeros(n, np.float64),
           np.zeros(n, np.uint8), np.zeros(n, np.int32),
-          np.zeros(n, np.int32), rows, cols)
+          np.zeros(n, np.int32))
     gt = np.zeros((1, 4), np.int64)
     need = np.zeros(_NUM_LEVELS, np.bool_)
     out = np.zeros(_NUM_LEVELS, np.float64)
