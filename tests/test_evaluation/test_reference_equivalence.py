@@ -75,9 +75,13 @@ def test_float32_maps_quantise_like_numpy():
 
 def test_ornet_identical_to_reference_loop():
     rng = np.random.default_rng(3)
+    # its own generator: the global one's state depends on the tests run
+    # before in the process, and 1 in 6 of its states made every map miss
+    # (the check below that the test is not vacuous failed at random)
+    gen = torch.Generator().manual_seed(3)
     num = 60
     maps = [
-        torch.sigmoid(torch.randn(1, 1, 4, 4) * 3).expand(1, 1, 4, 4)
+        torch.sigmoid(torch.randn(1, 1, 4, 4, generator=gen) * 3)
         for _ in range(num)
     ]
     maps = [
