@@ -185,3 +185,37 @@ def test_bad_input():
         contour_box_ious(np.zeros((1, 3, 3)), [np.zeros((1, 4))])
     with pytest.raises(ValueError, match='at least one GT box'):
         contour_box_ious(np.zeros((1, 3, 3), np.uint8), [np.zeros((0, 4))])
+
+
+def test_largest_contour_tie_after_a_zero_area_merge():
+    """V1's leader is kept as components grow; a merge that adds no area
+    but an earlier first pixel makes it lose a tie it used to win."""
+    q = np.zeros((10, 12), np.uint8)
+    q[3:5, 8:10] = 200  # A: a 2x2 square, first pixel in row 3
+    q[6:8, 4:6] = 200  # B: the same area, first pixel in row 6: it leads
+    q[0, 0] = 200  # C: one pixel, area 0, first in raster order
+    # below 100 a diagonal line (no window of 3 pixels: no area) joins C to
+    # B: same area as A, and now the earlier first pixel
+    for r, c in ((1, 1), (2, 2), (3, 3), (4, 4), (5, 3)):
+        q[r, c] = 100
+    gt = np.array([[8, 3, 10, 5]])  # A's box ([x, y, x + w, y + h])
+    v1, _ = contour_box_ious(q[None], [gt])
+    assert v1[0, 150] < 1 and v1[0, 50] == 1  # B leads, then A
+    assert_matches_opencv(q, gt)
+
+
+def test_best_iou_of_level_runs():
+    """The sparse table of runs: the best value covering each level."""
+    from mmwsol.evaluation.functional.contour_box_iou import (_cover,
+                                                              _fold_table)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        table = np.zeros((9, 256))
+        brute = np.zeros(256)
+        for _ in range(rng.integers(1, 40)):
+            lo, hi = np.sort(rng.integers(0, 256, 2))
+            value = rng.random()
+            _cover(table, lo, hi, value)
+            brute[lo:hi + 1] = np.maximum(brute[lo:hi + 1], value)
+        _fold_table(table)
+        np.testing.assert_array_equal(table[0], brute)
