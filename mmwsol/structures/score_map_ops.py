@@ -68,7 +68,9 @@ def upsample_score_maps(maps: torch.Tensor,
 
 def normalize_score_maps(
         maps: torch.Tensor,
-        mode: str = 'minmax') -> Tuple[torch.Tensor, torch.Tensor]:
+        mode: str = 'minmax',
+        ranges: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Normalise each map; invalid maps become zeros.
 
     ``minmax`` is wsolevaluation's ``normalize_scoremap``: ``m -= m.min();
@@ -86,6 +88,11 @@ def normalize_score_maps(
         maps (Tensor): ``(B, H, W)`` floating maps (any device; the result
             carries no gradient on the CPU).
         mode (str): one of :data:`NORMALIZATIONS`.
+        ranges (tuple[Tensor, Tensor], optional): the
+            :func:`score_map_ranges` of ``maps`` when the caller has them
+            (the metric checks them first): the maps are then not reduced
+            again. The shifted maximum ``max(m - min)`` is ``max - min``
+            in the maps' dtype (see above), so the result is the same bits.
 
     Returns:
         tuple[Tensor, Tensor]: the maps ``(B, H, W)`` (same dtype and
@@ -94,26 +101,32 @@ def normalize_score_maps(
     """
     check_choice('map_normalization', mode, NORMALIZATIONS)
     if maps.device.type == 'cpu':
-        out, invalid = _normalize_numpy(maps.detach().numpy(), mode)
+        if ranges is not None:
+            ranges = tuple(r.numpy() for r in ranges)
+        out, invalid = _normalize_numpy(maps.detach().numpy(), mode, ranges)
         return torch.from_numpy(out), torch.from_numpy(invalid)
-    return _normalize_torch(maps, mode)
+    return _normalize_torch(maps, mode, ranges)
 
 
-def _normalize_torch(maps, mode):
+def _normalize_torch(maps, mode, ranges=None):
     """``normalize_score_maps`` with torch ops (any device)."""
     flat = maps.flatten(1)
-    low, high = torch.aminmax(flat, dim=1)  # NaN propagates
+    low, high = (torch.aminmax(flat, dim=1)  # NaN propagates
+                 if ranges is None else ranges)
     invalid = ~(torch.isfinite(low) & torch.isfinite(high))
     any_invalid = bool(invalid.any())
     if mode == 'minmax':
+        zero = torch.zeros_like(low)
         if any_invalid:
             flat = torch.where(invalid[:, None], torch.zeros_like(flat), flat)
-        low = flat.amin(1, keepdim=True)
-        shifted = flat - low
-        high = shifted.amax(1, keepdim=True)
-        constant = high[:, 0] == 0
-        flat = shifted / torch.where(constant[:, None], torch.ones_like(high),
-                                     high)
+            low = torch.where(invalid, zero, low)
+            high = torch.where(invalid, zero, high)
+        # wsolevaluation: cam -= cam.min(); cam /= cam.max()
+        shifted = flat - low[:, None]
+        span = high - low  # = shifted.amax(1): the shift is monotonic
+        constant = span == 0
+        flat = shifted / torch.where(constant, torch.ones_like(span),
+                                     span)[:, None]
         invalid = invalid | constant
         any_invalid = any_invalid or bool(constant.any())
     if any_invalid:
@@ -121,20 +134,24 @@ def _normalize_torch(maps, mode):
     return flat.reshape(maps.shape), invalid
 
 
-def _normalize_numpy(maps, mode):
+def _normalize_numpy(maps, mode, ranges=None):
     """``normalize_score_maps`` on a ``(B, H, W)`` numpy array."""
     flat = maps.reshape(len(maps), -1)
     with np.errstate(invalid='ignore', over='ignore'):
-        invalid = ~(np.isfinite(flat.min(1)) & np.isfinite(flat.max(1)))
+        low, high = ((flat.min(1), flat.max(1)) if ranges is None else
+                     ranges)
+        invalid = ~(np.isfinite(low) & np.isfinite(high))
         if mode == 'minmax':
             if invalid.any():
                 flat = np.where(invalid[:, None], 0, flat).astype(flat.dtype)
+                low = np.where(invalid, 0, low).astype(flat.dtype)
+                high = np.where(invalid, 0, high).astype(flat.dtype)
             # wsolevaluation: cam -= cam.min(); cam /= cam.max()
-            shifted = flat - flat.min(1, keepdims=True)
-            high = shifted.max(1, keepdims=True)
-            constant = high[:, 0] == 0
-            flat = shifted / np.where(constant[:, None], 1, high).astype(
-                flat.dtype)
+            shifted = flat - low[:, None]
+            span = high - low  # = shifted.max(1): the shift is monotonic
+            constant = span == 0
+            flat = shifted / np.where(constant, 1, span).astype(
+                flat.dtype)[:, None]
             invalid |= constant
     if invalid.any():
         flat = np.where(invalid[:, None], 0, flat).astype(flat.dtype)

@@ -132,3 +132,27 @@ def test_quantize_is_numpys_truncation_at_every_level_edge(dtype):
     with pytest.raises(ValueError, match=r'\[0.0, 1.5\]'):
         quantize_score_maps(torch.tensor([[[0.5, 1.5], [0.0, 1.0]]],
                                          dtype=torch.float64))
+
+
+@pytest.mark.parametrize('impl', ['numpy', 'torch'])
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_normalize_with_the_ranges_already_known(impl, dtype):
+    """The metric passes the ranges it checked: no second reduction, the
+    same bits and the same invalid maps."""
+    from mmwsol.structures import score_map_ranges
+    gen = torch.Generator().manual_seed(5)
+    maps = (torch.randn(32, 9, 7, generator=gen, dtype=torch.float64) *
+            torch.logspace(-20, 20, 32, dtype=torch.float64)[:, None, None]
+            ).to(dtype)
+    maps[3] = 2.5  # constant
+    maps[4, 1, 1] = float('nan')
+    maps[5, 0, 0] = float('inf')
+    fn = normalize_score_maps if impl == 'numpy' else _normalize_torch
+    ranges = score_map_ranges(maps)
+    for mode in ('minmax', 'none'):
+        out, invalid = fn(maps, mode)
+        out_r, invalid_r = fn(maps, mode, ranges=ranges)
+        assert torch.equal(invalid_r, invalid)
+        assert torch.equal(out_r, out), mode
+        assert out.dtype == out_r.dtype == dtype
+    assert invalid.tolist()[3:6] == [False, True, True]  # 'none'

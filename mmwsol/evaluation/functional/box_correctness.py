@@ -50,7 +50,7 @@ def wsolevaluation_box_correctness(maps_u8, gt_boxes, cam_thresholds,
     levels = (thresholds[None, :] * top[:, None]).astype(np.int64)
     levels = np.minimum(levels, 255)  # every level >= max(map) is empty
     need = np.zeros(256, np.bool_)
-    need[np.unique(levels)] = True
+    need[levels.reshape(-1)] = True
     iou_largest, iou_all = contour_box_ious(maps_u8, gt_boxes, need,
                                             num_threads)
     ious = np.stack([

@@ -79,6 +79,36 @@ def _frame(image_sizes, i, default):
     return default if image_sizes is None else image_sizes[i]
 
 
+def _wsolevaluation_boxes(gt_boxes, idx, names, image_sizes, gt_frame,
+                          shape):
+    """The checked GT boxes of images ``idx`` in the map's frame (int
+    boxes, wsolevaluation's ``resize_bbox``). Boxes all in the map's own
+    frame (no ``image_sizes``) are checked and moved in one call; only
+    when that refuses them is each image checked alone, for the message
+    naming it."""
+
+    def one(i):
+        frame = _frame(image_sizes, i, gt_frame)
+        return wsolevaluation_resize_boxes(
+            check_gt_boxes(gt_boxes[i], names[i], frame, inclusive=True),
+            frame, shape)
+
+    if image_sizes is None:
+        arrays = [gt_boxes[i] for i in idx]
+        if all(isinstance(a, np.ndarray) and a.ndim == 2 and a.shape[1] == 4
+               for a in arrays):
+            try:
+                flat = check_gt_boxes(np.concatenate(arrays), 'batch',
+                                      gt_frame, inclusive=True)
+            except ValueError:
+                flat = None  # each image alone names the bad one
+            if flat is not None:
+                flat = wsolevaluation_resize_boxes(flat, gt_frame, shape)
+                return np.split(flat, np.cumsum([len(a)
+                                                 for a in arrays])[:-1])
+    return [one(i) for i in idx]
+
+
 def _cls_hits(pred_labels, gt_labels, topk, num):
     pred = np.asarray(pred_labels)
     if pred.ndim == 1:
@@ -252,7 +282,8 @@ def evaluate_score_maps(score_maps,
                                            start + len(batch))
         outside = (range_outside_unit(maps, ranges=ranges)
                    if map_normalization == 'none' else None)
-        maps, invalid = normalize_score_maps(maps, map_normalization)
+        maps, invalid = normalize_score_maps(maps, map_normalization,
+                                             ranges=ranges)
         if outside is not None:
             raise ValueError(
                 f'score maps {start}-{start + len(batch) - 1} range over '
@@ -264,14 +295,8 @@ def evaluate_score_maps(score_maps,
         if gt_boxes is None:
             boxes = None
         elif protocol == 'wsolevaluation':
-            boxes = [
-                wsolevaluation_resize_boxes(
-                    check_gt_boxes(gt_boxes[i], names[i],
-                                   _frame(image_sizes, i, gt_frame),
-                                   inclusive=True),
-                    _frame(image_sizes, i, gt_frame), (height, width))
-                for i in idx
-            ]
+            boxes = _wsolevaluation_boxes(gt_boxes, idx, names, image_sizes,
+                                          gt_frame, (height, width))
         else:
             boxes = []
             for i in idx:

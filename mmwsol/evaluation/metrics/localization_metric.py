@@ -297,7 +297,8 @@ class LocalizationMetric(BaseMetric):
                 len(samples))
         if self.map_normalization == 'none':
             self._check_unnormalized_range(maps, samples, ranges)
-        maps, invalid = normalize_score_maps(maps, self.map_normalization)
+        maps, invalid = normalize_score_maps(maps, self.map_normalization,
+                                             ranges=ranges)
         box_scale = 1
         if self.protocol == 'ornet':
             box_scale = self.box_scale
