@@ -214,19 +214,99 @@ def _fold_table(table):
 
 
 @njit(cache=True, nogil=True)
-def _close_run(r, lo, hi, state, cached, table):
-    """End root ``r``'s run of unchanged IoU, if it has one, over the
-    levels ``lo..hi``."""
+def _close_run(r, end, rising, state, since, cached, table):
+    """End root ``r``'s run of unchanged IoU, if it has one: it covered
+    the levels from ``since[r]`` to ``end`` (up when the pass is
+    ``rising``, down otherwise)."""
     if state[r] == _OPEN and cached[r] > 0.0:
-        _cover(table, lo, hi, cached[r])
+        if rising:
+            _cover(table, since[r], end, cached[r])
+        else:
+            _cover(table, end, since[r], cached[r])
 
 
 @njit(cache=True, nogil=True)
-def _packed(p, r, c):
-    """One order entry: padded index ``p`` (bits 0-31), image row ``r``
-    (32-47) and column ``c`` (48-63), so a pass reads a pixel's coordinates
-    with its index, in order, instead of from two arrays at random."""
-    return np.int64(p) | (np.int64(r) << 32) | (np.int64(c) << 48)
+def _changed(r, end, rising, state, since, cached, table, stack, nstack):
+    """Root ``r``'s box changes after the level ``end``: its run ends and
+    it waits on the stack for the next needed level (once). Returns the
+    stack's new size."""
+    if state[r] == _DIRTY:
+        return nstack
+    _close_run(r, end, rising, state, since, cached, table)
+    state[r] = _DIRTY
+    stack[nstack] = r
+    return nstack + 1
+
+
+@njit(cache=True, nogil=True)
+def _retire(r, end, rising, state, since, cached, table):
+    """Root ``r`` is merged into another component or leaves (a hole that
+    joins the outside) after the level ``end``."""
+    _close_run(r, end, rising, state, since, cached, table)
+    state[r] = _GONE
+
+
+@njit(cache=True, nogil=True)
+def _open_runs(stack, nstack, level, grow, parent, x0, y0, x1, y1, height,
+               width, gt, g0, g1, state, since, cached):
+    """At a needed ``level``, the IoU of every root changed since the last
+    one (still a root), which holds from here until it changes again. The
+    box is the pixel box grown by ``grow`` pixels (a hole border: 1),
+    wsolevaluation's ``[x, y, min(x + w, W - 1), min(y + h, H - 1)]``."""
+    for i in range(nstack):
+        rt = stack[i]
+        if state[rt] == _DIRTY and parent[rt] == rt:
+            cached[rt] = _max_iou(x0[rt] - grow, y0[rt] - grow,
+                                  min(x1[rt] + 1 + grow, width - 1),
+                                  min(y1[rt] + 1 + grow, height - 1), gt,
+                                  g0, g1)
+            since[rt] = level
+            state[rt] = _OPEN
+
+
+@njit(cache=True, nogil=True)
+def _join(rp, rn, parent, rank, x0, y0, x1, y1):
+    """Union by rank of roots ``rp`` and ``rn`` (rank changes on merges
+    only), the survivor's box grown to both; returns ``(survivor,
+    merged)``."""
+    if rank[rn] > rank[rp]:
+        rp, rn = rn, rp
+    elif rank[rn] == rank[rp]:
+        rank[rp] += 1
+    parent[rn] = rp
+    x0[rp] = min(x0[rp], x0[rn])
+    y0[rp] = min(y0[rp], y0[rn])
+    x1[rp] = max(x1[rp], x1[rn])
+    y1[rp] = max(y1[rp], y1[rn])
+    return rp, rn
+
+
+@njit(cache=True, nogil=True)
+def _new_root(p, r, c, parent, rank, x0, y0, x1, y1, state, stack, nstack,
+              live, livepos, nlive):
+    """Pixel ``p`` (row ``r``, column ``c``) starts a component: a live
+    root whose IoU is due at the next needed level. Returns the stack's
+    and the live list's new sizes."""
+    parent[p] = p
+    rank[p] = 0
+    x0[p] = c
+    x1[p] = c
+    y0[p] = r
+    y1[p] = r
+    state[p] = _DIRTY
+    stack[nstack] = p
+    live[nlive] = p
+    livepos[p] = nlive
+    return nstack + 1, nlive + 1
+
+
+@njit(cache=True, nogil=True)
+def _entry(p, rc):
+    """One order entry: padded index ``p`` (bits 0-31), image row (32-47)
+    and column (48-63) from ``rc`` (:func:`_pixel_coordinates`), so a pass
+    reads a pixel's coordinates with its index, in order, instead of from
+    an array at random."""
+    return np.int64(p) | (np.int64(rc[p]) << 32)
 
 
 @njit(cache=True, nogil=True)
@@ -263,9 +343,9 @@ def _load_padded(map_u8, q):
 
 
 @njit(cache=True, nogil=True)
-def _bucket_order(key, height, width, order, starts):
+def _bucket_order(key, height, width, rc, order, starts):
     """The image pixels sorted by a uint8 key of the padded frame, into
-    ``order`` (packed, see :func:`_packed`); the pixels with key ``v`` are
+    ``order`` (see :func:`_entry`); the pixels with key ``v`` are
     ``order[starts[v]:starts[v + 1]]``, in raster order."""
     wp = width + 2
     starts[:] = 0
@@ -276,10 +356,9 @@ def _bucket_order(key, height, width, order, starts):
         starts[v + 1] += starts[v]
     fill = starts[:_NUM_LEVELS].copy()
     for r in range(1, height + 1):
-        for c in range(1, width + 1):
-            p = r * wp + c
+        for p in range(r * wp + 1, r * wp + width + 1):
             k = key[p]
-            order[fill[k]] = _packed(p, r - 1, c - 1)
+            order[fill[k]] = _entry(p, rc)
             fill[k] += 1
 
 
@@ -307,7 +386,7 @@ def _escape_order(q, height, width, rc, visited, next_in, level_head, order,
     escape at ``max(q, level)``; those at or below ``level`` are taken next
     (the bucket being emptied), the others wait in the bucket of their own
     value. Pixels come out by rising ``e``, those of ``e = L`` at
-    ``order[starts[L]:starts[L + 1]]`` (packed, see :func:`_packed`; pass
+    ``order[starts[L]:starts[L + 1]]`` (see :func:`_entry`; pass
     B's order). The hole pixels (``e > q``: in a hole at the levels ``q ..
     e - 1``) go to ``holes`` with ``e`` written for them; returns their
     number.
@@ -335,7 +414,7 @@ def _escape_order(q, height, width, rc, visited, next_in, level_head, order,
         while cur != -1:
             p = cur
             cur = next_in[p]
-            order[n_out] = np.int64(p) | (np.int64(rc[p]) << 32)
+            order[n_out] = _entry(p, rc)
             n_out += 1
             for nb in (p - wp, p + 1, p + wp, p - 1):
                 if visited[nb] == 0:
@@ -368,7 +447,7 @@ def _hole_order(q, rc, holes, num, order, starts):
     for i in range(num):
         p = holes[i]
         k = q[p]
-        order[fill[k]] = np.int64(p) | (np.int64(rc[p]) << 32)
+        order[fill[k]] = _entry(p, rc)
         fill[k] += 1
 
 
@@ -427,43 +506,25 @@ def _hole_pass(e, order, starts, top, height, width, gt, g0, g1, need, table,
                     continue
                 if rn == rp:
                     continue
-                if rank[rn] > rank[rp]:
-                    rp, rn = rn, rp
-                elif rank[rn] == rank[rp]:
-                    rank[rp] += 1
-                parent[rn] = rp
-                x0[rp] = min(x0[rp], x0[rn])
-                y0[rp] = min(y0[rp], y0[rn])
-                x1[rp] = max(x1[rp], x1[rn])
-                y1[rp] = max(y1[rp], y1[rn])
+                # the levels done so far are 0 .. level - 1
+                rp, rn = _join(rp, rn, parent, rank, x0, y0, x1, y1)
                 euler[rp] += euler[rn]
-                _close_run(rn, since[rn], level - 1, state, cached, table)
-                state[rn] = _GONE
-                if state[rp] != _DIRTY:
-                    _close_run(rp, since[rp], level - 1, state, cached, table)
-                    state[rp] = _DIRTY
-                    stack[nstack] = rp
-                    nstack += 1
+                _retire(rn, level - 1, True, state, since, cached, table)
+                nstack = _changed(rp, level - 1, True, state, since, cached,
+                                  table, stack, nstack)
                 nlive = _remove_live(rn, live, livepos, nlive)
             if rp < 0:
-                parent[p] = p
-                rank[p] = 0
-                x0[p] = c
-                x1[p] = c
-                y0[p] = r
-                y1[p] = r
+                nstack, nlive = _new_root(p, r, c, parent, rank, x0, y0, x1,
+                                          y1, state, stack, nstack, live,
+                                          livepos, nlive)
                 euler[p] = d_euler
-                state[p] = _DIRTY
-                stack[nstack] = p
-                nstack += 1
-                live[nlive] = p
-                livepos[p] = nlive
-                nlive += 1
                 esc_next[p] = esc_head[e[p]]
                 esc_head[e[p]] = p
             else:
                 parent[p] = rp
                 euler[rp] += d_euler
+                # the box's growth written out: as a function it doubled
+                # the passes' time
                 grew = False
                 if c < x0[rp]:
                     x0[rp] = c
@@ -478,34 +539,23 @@ def _hole_pass(e, order, starts, top, height, width, gt, g0, g1, need, table,
                     y1[rp] = r
                     grew = True
                 if grew and state[rp] != _DIRTY:
-                    _close_run(rp, since[rp], level - 1, state, cached, table)
-                    state[rp] = _DIRTY
-                    stack[nstack] = rp
-                    nstack += 1
+                    nstack = _changed(rp, level - 1, True, state, since,
+                                      cached, table, stack, nstack)
         # the holes that join the outside at this level
         rt = esc_head[level]
         while rt != -1:
             if parent[rt] == rt:
-                _close_run(rt, since[rt], level - 1, state, cached, table)
-                state[rt] = _GONE
+                _retire(rt, level - 1, True, state, since, cached, table)
                 euler_sum -= euler[rt]
                 nlive = _remove_live(rt, live, livepos, nlive)
             rt = esc_next[rt]
         islands[level] = nlive > euler_sum
         if need[level]:
-            for i in range(nstack):
-                rt = stack[i]
-                if state[rt] == _DIRTY and parent[rt] == rt:
-                    cached[rt] = _max_iou(x0[rt] - 1, y0[rt] - 1,
-                                          min(x1[rt] + 2, width - 1),
-                                          min(y1[rt] + 2, height - 1), gt, g0,
-                                          g1)
-                    since[rt] = level
-                    state[rt] = _OPEN
+            _open_runs(stack, nstack, level, 1, parent, x0, y0, x1, y1,
+                       height, width, gt, g0, g1, state, since, cached)
             nstack = 0
     for i in range(nlive):
-        rt = live[i]
-        _close_run(rt, since[rt], top - 1, state, cached, table)
+        _close_run(live[i], top - 1, True, state, since, cached, table)
 
 
 @njit(cache=True, nogil=True)
@@ -551,45 +601,24 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
                 rn = _find(parent, p + offs[groups8[mask, k]])
                 if rn == rp:
                     continue
-                # union by rank (rank changes on merges only)
-                if rank[rn] > rank[rp]:
-                    rp, rn = rn, rp
-                elif rank[rn] == rank[rp]:
-                    rank[rp] += 1
-                parent[rn] = rp
-                x0[rp] = min(x0[rp], x0[rn])
-                y0[rp] = min(y0[rp], y0[rn])
-                x1[rp] = max(x1[rp], x1[rn])
-                y1[rp] = max(y1[rp], y1[rn])
                 # the levels done so far are level .. 255
-                _close_run(rn, level, since[rn], state, cached, table)
-                state[rn] = _GONE
-                if state[rp] != _DIRTY:
-                    _close_run(rp, level, since[rp], state, cached, table)
-                    state[rp] = _DIRTY
-                    stack[nstack] = rp
-                    nstack += 1
+                rp, rn = _join(rp, rn, parent, rank, x0, y0, x1, y1)
+                _retire(rn, level, False, state, since, cached, table)
+                nstack = _changed(rp, level, False, state, since, cached,
+                                  table, stack, nstack)
                 area2[rp] += area2[rn]
                 first[rp] = min(first[rp], first[rn])
                 nlive = _remove_live(rn, live, livepos, nlive)
             if rp < 0:
                 rp = p
-                parent[p] = p
-                rank[p] = 0
-                x0[p] = c
-                x1[p] = c
-                y0[p] = r
-                y1[p] = r
-                state[p] = _DIRTY
-                stack[nstack] = p
-                nstack += 1
+                nstack, nlive = _new_root(p, r, c, parent, rank, x0, y0, x1,
+                                          y1, state, stack, nstack, live,
+                                          livepos, nlive)
                 area2[p] = 0  # no neighbour: no window of 3 or 4
                 first[p] = p
-                live[nlive] = p
-                livepos[p] = nlive
-                nlive += 1
             else:
                 parent[p] = rp
+                # written out, as in the hole pass
                 grew = False
                 if c < x0[rp]:
                     x0[rp] = c
@@ -604,10 +633,8 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
                     y1[rp] = r
                     grew = True
                 if grew and state[rp] != _DIRTY:
-                    _close_run(rp, level, since[rp], state, cached, table)
-                    state[rp] = _DIRTY
-                    stack[nstack] = rp
-                    nstack += 1
+                    nstack = _changed(rp, level, False, state, since, cached,
+                                      table, stack, nstack)
                 area2[rp] += area_inc[mask]
                 if p < first[rp]:
                     first[rp] = p
@@ -631,15 +658,8 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
         if not need[thr]:
             continue
         # the changed components' IoU from here down until they change
-        for i in range(nstack):
-            rt = stack[i]
-            if state[rt] == _DIRTY and parent[rt] == rt:
-                cached[rt] = _max_iou(x0[rt], y0[rt],
-                                      min(x1[rt] + 1, width - 1),
-                                      min(y1[rt] + 1, height - 1), gt, g0,
-                                      g1)
-                since[rt] = thr
-                state[rt] = _OPEN
+        _open_runs(stack, nstack, thr, 0, parent, x0, y0, x1, y1, height,
+                   width, gt, g0, g1, state, since, cached)
         nstack = 0
         if want_largest and nlive > 0:
             if stale:
@@ -655,8 +675,7 @@ def _foreground_pass(order, starts, height, width, gt, g0, g1, need,
                 stale = False
             out_largest[thr] = cached[win]
     for i in range(nlive):
-        rt = live[i]
-        _close_run(rt, stop - 1, since[rt], state, cached, table)
+        _close_run(live[i], stop - 1, False, state, since, cached, table)
     return nlive
 
 
@@ -730,7 +749,7 @@ def _batch_box_ious(maps, gt, offsets, need, groups8, area_inc, out_largest,
         # the components inside holes (islands) are extra. Only down to the
         # lowest level with islands, pass A adds them.
         if lowest >= 0:
-            _bucket_order(q, height, width, order, starts)
+            _bucket_order(q, height, width, rc, order, starts)
             _foreground_pass(order, starts, height, width, gt, g0, g1, need,
                              False, groups8, area_inc, out_largest[b], table,
                              lowest + 1, ws_fg)
@@ -745,6 +764,7 @@ def _batch_single_pass(maps, groups8, area_inc):
     """Bucket sort plus one union-find pass per image, nothing else."""
     height, width = maps.shape[1], maps.shape[2]
     n = (height + 2) * (width + 2)
+    rc = _pixel_coordinates(height, width)
     q = np.zeros(n, np.uint8)
     order = np.zeros(height * width, np.int64)
     starts = np.zeros(_NUM_LEVELS + 1, np.int64)
@@ -763,7 +783,7 @@ def _batch_single_pass(maps, groups8, area_inc):
     total = 0
     for b in range(maps.shape[0]):
         _load_padded(maps[b], q)
-        _bucket_order(q, height, width, order, starts)
+        _bucket_order(q, height, width, rc, order, starts)
         total += _foreground_pass(order, starts, height, width, gt, 0, 1,
                                   need, True, groups8, area_inc, out, table, 1,
                                   ws)
