@@ -83,7 +83,7 @@ runs, folded into a 9 x 256 sparse table in O(1) per run. The work grows
 with the pixels and the box changes, not with components x levels.
 
 Compiled with numba (``cache=True``; the first call in a fresh environment
-compiles for ~8-13 s, which is logged before and after, and later processes
+compiles for ~9-15 s, which is logged before and after, and later processes
 load the cache in ~0.2 s; where the package folder is not writable numba
 keeps the cache in ``NUMBA_CACHE_DIR`` or ``~/.cache/numba``). The kernel
 releases the GIL, so images can be split over threads.
